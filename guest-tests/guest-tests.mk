@@ -1,0 +1,55 @@
+# guest-tests.mk: the freestanding multiboot v1 test guests (build/guests/
+# NAME.elf, 32-bit ELF, loaded at 1 MiB) and the USB boot image. Included by
+# the top Makefile, which runs from the repository root.
+
+GUEST_CC := gcc
+GUEST_CFLAGS := -m32 -march=i686 -std=gnu11 -O2 -g -Wall -Wextra -Werror \
+	-ffreestanding -fno-pic -fno-pie -fno-stack-protector -fno-builtin \
+	-fno-delete-null-pointer-checks -fno-asynchronous-unwind-tables \
+	-mgeneral-regs-only -Iguest-tests/lib
+GUEST_LDFLAGS := -m32 -nostdlib -static -no-pie -Wl,--build-id=none \
+	-Wl,--no-warn-rwx-segments -Wl,-T,guest-tests/lib/guest.ld
+
+GUEST_LIB_SRCS := guest-tests/lib/entry.S guest-tests/lib/lib.c \
+	guest-tests/lib/serial.c guest-tests/lib/printf.c \
+	guest-tests/lib/multiboot.c
+GUEST_LIB_OBJS := $(patsubst guest-tests/%,$(BUILD)/guests/obj/%.o,$(GUEST_LIB_SRCS))
+# The same library with the multiboot a.out kludge (header flag 16).
+GUEST_LIB_AOUT_OBJS := $(BUILD)/guests/obj/lib/entry-aout.S.o \
+	$(filter-out %/entry.S.o,$(GUEST_LIB_OBJS))
+
+# Guests: one C file each under guest-tests/, linked with the library.
+GUEST_NAMES := hello cpuid msr portio hlt ram triple unassigned mbinfo spin
+GUESTS += $(patsubst %,$(BUILD)/guests/%.elf,$(GUEST_NAMES)) \
+	$(BUILD)/guests/mbinfo-aout.elf
+DEFAULT_GUEST := $(BUILD)/guests/hello.elf
+# Keep the objects: make would delete them as intermediates.
+.SECONDARY: $(patsubst %,$(BUILD)/guests/obj/%.c.o,$(GUEST_NAMES) mbinfo-aout) \
+	$(GUEST_LIB_OBJS) $(GUEST_LIB_AOUT_OBJS)
+
+$(BUILD)/guests/obj/%.c.o: guest-tests/%.c guest-tests/lib/guest.h
+	@mkdir -p $(dir $@)
+	$(GUEST_CC) $(GUEST_CFLAGS) -DGUEST_NAME='"$(notdir $(basename $<))"' -c $< -o $@
+$(BUILD)/guests/obj/%.S.o: guest-tests/%.S
+	@mkdir -p $(dir $@)
+	$(GUEST_CC) $(GUEST_CFLAGS) -c $< -o $@
+$(BUILD)/guests/obj/lib/entry-aout.S.o: guest-tests/lib/entry.S
+	@mkdir -p $(dir $@)
+	$(GUEST_CC) $(GUEST_CFLAGS) -DMB_AOUT_KLUDGE -c $< -o $@
+
+$(BUILD)/guests/%.elf: $(BUILD)/guests/obj/%.c.o $(GUEST_LIB_OBJS) guest-tests/lib/guest.ld
+	$(GUEST_CC) $(GUEST_LDFLAGS) -o $@ $< $(GUEST_LIB_OBJS)
+
+# mbinfo-aout: the mbinfo guest booted through the a.out kludge addresses.
+$(BUILD)/guests/obj/mbinfo-aout.c.o: guest-tests/mbinfo.c guest-tests/lib/guest.h
+	@mkdir -p $(dir $@)
+	$(GUEST_CC) $(GUEST_CFLAGS) -DGUEST_NAME='"mbinfo-aout"' -c $< -o $@
+$(BUILD)/guests/mbinfo-aout.elf: $(BUILD)/guests/obj/mbinfo-aout.c.o $(GUEST_LIB_AOUT_OBJS) guest-tests/lib/guest.ld
+	$(GUEST_CC) $(GUEST_LDFLAGS) -o $@ $< $(GUEST_LIB_AOUT_OBJS)
+
+# The USB stick image: GPT, one EFI system partition with the hypervisor as
+# EFI/BOOT/BOOTX64.EFI, hv.cfg (console on stop) and the default guest.
+$(BUILD)/hv-usb.img: $(BUILD)/hv.efi $(DEFAULT_GUEST) tools/mkvolume
+	rm -f $@
+	tools/mkvolume --output $@ --efi $(BUILD)/hv.efi \
+		--kernel $(DEFAULT_GUEST) --memory 256M --on-stop console
