@@ -1,0 +1,111 @@
+"""Every test guest under the hypervisor, on both vendors: tools/hvrun
+--cpu amd (QEMU TCG, AMD-V+NPT) and --cpu intel (Bochs, VT-x+EPT). Each case
+names the guest, hvrun's arguments, the exit status and what must appear on
+stdout (the guest's COM1) and stderr (the hypervisor's "hv: " lines). The
+guests assert from the inside; the host side checks what they printed
+against the machine the hypervisor promises: RAM from 0 to --mem with the
+PC's hole from 640 KiB to 1 MiB, exit status 125 for a stopped VM."""
+import re
+
+import pytest
+
+from conftest import CPUS, guest, hvrun
+
+PASS = 0
+STOPPED = 125
+
+# name: (guest, extra hvrun args, exit status, stdout lines, stderr regexes)
+CASES = {
+    "cpuid": ("cpuid", [], PASS,
+              ["cpuid: hypervisor bit set, VMX hidden", "cpuid: SVM hidden",
+               "cpuid: hypervisor signature ok", "PASS"], []),
+    "msr": ("msr", [], PASS,
+            ["msr: SYSENTER_CS keeps 0x10", "msr: PAT 0x0007040600070406",
+             "msr: PAT keeps 0x7010600070106", "msr: missing MSR raises #GP",
+             "PASS"], []),
+    "portio": ("portio", [], PASS,
+               ["portio: uart scratch register keeps values",
+                "portio: uart line control and divisor latch ok",
+                "portio: unclaimed ports read all ones",
+                "portio: port 0x80 takes writes",
+                "portio: string output through rep outsb",
+                "portio: rep insb/insw from an unclaimed port read all ones",
+                "PASS"], []),
+    "hlt": ("hlt", [], STOPPED, ["hlt: executing cli; hlt"],
+            [r"(?m)^hv: vm stopped: .*halted with interrupts disabled"]),
+    "triple": ("triple", [], STOPPED,
+               ["triple: loading an empty IDT and executing ud2"],
+               [r"(?m)^hv: vm stopped: triple fault"]),
+    "unassigned": ("unassigned", ["--mem", "64M"], PASS,
+                   ["unassigned: top of RAM 0x4000000",
+                    "unassigned: 0xe0000000 reads ffffffff ffff ff",
+                    "unassigned: 0xe0000000 drops writes",
+                    "unassigned: 0x04000000 reads ffffffff ffff ff",
+                    "unassigned: 0x04000000 drops writes",
+                    "unassigned: guest continues", "PASS"], []),
+    "ram": ("ram", ["--mem", "64M"], PASS,
+            ["ram: 65152 KiB of RAM, top 0x4000000",
+             "ram: pattern 0x5aa5c33c verified", "ram: pattern 0xa55a3cc3 verified",
+             "PASS"], []),
+    "mbinfo": ("mbinfo", ["--mem", "64M", "--append", "alpha beta=2 expect_mods=0"], PASS,
+               ["mbinfo: mem_lower 640 KiB, mem_upper 64512 KiB",
+                "mbinfo: mmap 0x000000000-0x0000a0000 type 1",
+                "mbinfo: mmap 0x000100000-0x004000000 type 1",
+                "mbinfo: RAM from 1 MiB to 0x4000000",
+                "mbinfo: mem_upper agrees with the memory map",
+                "mbinfo: cmdline 'mbinfo.elf alpha beta=2 expect_mods=0'",
+                "mbinfo: kernel name ok, args 'alpha beta=2 expect_mods=0'",
+                "mbinfo: 0 modules", "PASS"], []),
+    # The default memory size (256M) and an empty command line.
+    "mbinfo-default": ("mbinfo", [], PASS,
+                       ["mbinfo: mem_lower 640 KiB, mem_upper 261120 KiB",
+                        "mbinfo: RAM from 1 MiB to 0x10000000",
+                        "mbinfo: kernel name ok, args ''", "PASS"], []),
+}
+
+
+def check(res, status, lines, err_patterns):
+    assert res.rc == status, res
+    for line in lines:
+        assert line in res.out.splitlines(), "missing %r in\n%r" % (line, res)
+    for pat in err_patterns:
+        assert re.search(pat, res.err), "missing %r in\n%r" % (pat, res)
+    finals = re.findall(r"(?m)^hv: vm (?:exit code|powered off|stopped)", res.err)
+    assert len(finals) == 1, "expected one final status line\n%r" % res
+    if status == PASS:
+        assert "FAIL" not in res.out, res
+        assert "hv: vm exit code 0" in res.err, res
+    assert not re.search(r"(?m)^hvrun: ", res.err), res
+
+
+@pytest.mark.emulator
+@pytest.mark.parametrize("cpu", CPUS)
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_guest(cpu, case):
+    name, args, status, lines, err = CASES[case]
+    res = hvrun(cpu, guest(name), *args, timeout=240)
+    check(res, status, lines, err)
+
+
+@pytest.mark.emulator
+@pytest.mark.parametrize("cpu", CPUS)
+@pytest.mark.parametrize("name", ["mbinfo", "mbinfo-aout"])
+def test_multiboot_module(cpu, name, module_file):
+    """--initrd becomes multiboot module 1; the a.out-kludge variant checks
+    the loader's other path (header flag 16)."""
+    res = hvrun(cpu, guest(name), "--mem", "64M", "--initrd", module_file,
+                "--append", "expect_mods=1", timeout=240)
+    check(res, PASS, ["mbinfo: 1 modules", "mbinfo: module 0 content verified (100000 bytes)",
+                      "mbinfo: cmdline '%s.elf expect_mods=1'" % name, "PASS"], [])
+
+
+@pytest.mark.emulator
+@pytest.mark.parametrize("cpu", CPUS)
+def test_hello_echoes_stdin(cpu):
+    """The default guest: stdin reaches the guest's COM1 and its echo comes
+    back on stdout; 'q' ends it with exit status 0."""
+    res = hvrun(cpu, guest("hello"), send=b"echo me\rq", wait_for=b"'q' quits",
+                timeout=240)
+    check(res, PASS, ["hello: type a line and it comes back; 'q' quits",
+                      "echo me", "hello: bye", "PASS"], [])
+    assert "hello: multiboot guest running, cmdline 'hello.elf'" in res.out, res

@@ -1,0 +1,136 @@
+"""Host-only tests of the runner's pieces: how hvrun splits the COM1 stream
+(firmware noise, "hv: " lines, guest bytes) whatever way it is chunked, and
+how mkvolume builds and updates a boot volume."""
+import importlib.machinery
+import importlib.util
+import io
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+from conftest import HVRUN, MKVOLUME, guest
+
+STREAM = (b"\x1b[2J\x1b[01;01HBdsDxe: loading Boot0001\r\nstarting...hv\r\n"
+          b"\x1b[0mhv: hypervisor starting\r\n"
+          b"hv: vm starting\r\n"
+          b"guest line\r\nhv-lookalike\r\nh\r\n\r\nhv:no space\r\npartial"
+          b"\r\nhv: vm exit code 300\r\n")
+GUEST = b"guest line\r\nhv-lookalike\r\nh\r\n\r\nhv:no space\r\npartial\r\n"
+HV = (b"hv: hypervisor starting\nhv: vm starting\nhv: vm exit code 300\n")
+
+
+def load_hvrun():
+    loader = importlib.machinery.SourceFileLoader("hvrun_mod", HVRUN)
+    spec = importlib.util.spec_from_loader("hvrun_mod", loader)
+    mod = importlib.util.module_from_spec(spec)
+    loader.exec_module(mod)
+    return mod
+
+
+class Capture:
+    def __init__(self):
+        self.buffer = io.BytesIO()
+
+    def write(self, s):
+        self.buffer.write(s.encode())
+
+    def flush(self):
+        pass
+
+
+def route(chunks, monkeypatch):
+    mod = load_hvrun()
+    out, err = Capture(), Capture()
+    monkeypatch.setattr(sys, "stdout", out)
+    monkeypatch.setattr(sys, "stderr", err)
+    r = mod.Router()
+    for c in chunks:
+        r.feed(c)
+    r.eof()
+    return out.buffer.getvalue(), err.buffer.getvalue(), r.final
+
+
+@pytest.mark.parametrize("size", [1, 2, 3, 5, 7, 64, len(STREAM)])
+def test_router_split(size, monkeypatch):
+    chunks = [STREAM[i:i + size] for i in range(0, len(STREAM), size)]
+    out, err, final = route(chunks, monkeypatch)
+    assert out == GUEST
+    assert err == HV
+    assert final == 300 & 0xff
+
+
+@pytest.mark.parametrize("line,code", [(b"hv: vm powered off", 0),
+                                       (b"hv: vm stopped: triple fault", 125),
+                                       (b"hv: vm exit code 0", 0),
+                                       (b"hv: vm exit code 7", 7)])
+def test_router_finals(line, code, monkeypatch):
+    _, err, final = route([b"junk\r\nhv: up\r\n", line + b"\r\n"], monkeypatch)
+    assert final == code
+    assert err.endswith(line + b"\n")
+
+
+def test_router_unfinished_guest_line(monkeypatch):
+    """The hypervisor ends an unfinished guest line with a newline before
+    its own line; the guest's bytes pass unchanged."""
+    out, err, final = route([b"hv: up\r\nprompt> ", b"\r\nhv: vm powered off\r\n"],
+                            monkeypatch)
+    assert out == b"prompt> \r\n"
+    assert final == 0
+
+
+def mtools_env():
+    return dict(os.environ, MTOOLS_SKIP_CHECK="1")
+
+
+def test_mkvolume(tmp_path):
+    img = str(tmp_path / "v.img")
+    efi = tmp_path / "fake.efi"
+    efi.write_bytes(b"MZ fake")
+    mod = tmp_path / "initrd.img"
+    mod.write_bytes(b"x" * 5000)
+    subprocess.run([MKVOLUME, "-o", img, "--efi", str(efi), "--kernel", guest("hello"),
+                    "--initrd", str(mod), "--cmdline", "a  b=c", "--memory", "64M"],
+                   check=True)
+    gpt = subprocess.run(["sgdisk", "-p", img], stdout=subprocess.PIPE, check=True).stdout.decode()
+    assert re.search(r"(?m)^\s+1\s+2048\s+\d+\s+.*EF00", gpt), gpt
+    tgt = img + "@@1048576"
+    ls = subprocess.run(["mdir", "-i", tgt, "-b", "-/", "::/"], stdout=subprocess.PIPE,
+                        env=mtools_env(), check=True).stdout.decode().split()
+    assert {"::/EFI/BOOT/BOOTX64.EFI", "::/hello.elf", "::/initrd.img", "::/hv.cfg"} <= set(ls)
+    cfg = subprocess.run(["mtype", "-i", tgt, "::/hv.cfg"], stdout=subprocess.PIPE,
+                         env=mtools_env(), check=True).stdout.decode()
+    keys = dict(re.findall(r"(?m)^(\w+) = (.*)$", cfg))
+    assert keys == {"kernel": "hello.elf", "initrd": "initrd.img", "cmdline": "a  b=c",
+                    "memory": "64M", "on_stop": "poweroff"}, cfg
+
+    # Updating keeps what is there and replaces what is named.
+    efi.write_bytes(b"MZ newer")
+    subprocess.run([MKVOLUME, "-o", img, "--efi", str(efi), "--kernel", guest("cpuid"),
+                    "--on-stop", "console"], check=True)
+    ls = subprocess.run(["mdir", "-i", tgt, "-b", "-/", "::/"], stdout=subprocess.PIPE,
+                        env=mtools_env(), check=True).stdout.decode().split()
+    assert {"::/hello.elf", "::/initrd.img", "::/cpuid.elf"} <= set(ls)
+    got = subprocess.run(["mtype", "-i", tgt, "::/EFI/BOOT/BOOTX64.EFI"],
+                         stdout=subprocess.PIPE, env=mtools_env(), check=True).stdout
+    assert got == b"MZ newer"
+    cfg = subprocess.run(["mtype", "-i", tgt, "::/hv.cfg"], stdout=subprocess.PIPE,
+                         env=mtools_env(), check=True).stdout.decode()
+    assert "kernel = cpuid.elf\n" in cfg and "on_stop = console\n" in cfg
+    assert "initrd" not in cfg
+
+
+def test_mkvolume_rejects_name_clash(tmp_path):
+    a = tmp_path / "a"
+    b = tmp_path / "b"
+    a.mkdir()
+    b.mkdir()
+    (a / "k.elf").write_bytes(b"1")
+    (b / "k.elf").write_bytes(b"2")
+    res = subprocess.run([MKVOLUME, "-o", str(tmp_path / "v.img"), "--kernel",
+                          str(a / "k.elf"), "--initrd", str(b / "k.elf")],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert res.returncode == 1
+    assert b"same name" in res.stderr
