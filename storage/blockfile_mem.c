@@ -74,9 +74,12 @@ static status_t file_reserve(struct memfs *fs, struct memfs_file *f,
 		cap *= 2;
 	if (cap > fs->max_size)
 		cap = fs->max_size;
-	d = realloc(f->data, (size_t)cap);
+	d = malloc((size_t)cap);       /* no realloc in the firmware libc */
 	if (!d)
 		return ST_ENOMEM;
+	if (f->cap)
+		memcpy(d, f->data, (size_t)f->cap);
+	free(f->data);
 	memset(d + f->cap, 0, (size_t)(cap - f->cap));
 	f->data = d;
 	f->cap = cap;
@@ -92,7 +95,7 @@ static struct memfs_file *file_new(struct memfs *fs, const char *name)
 		f->name = malloc(strlen(name) + 1);
 		if (!f->name)
 			return NULL;
-		strcpy(f->name, name);
+		memcpy(f->name, name, strlen(name) + 1);
 		return f;
 	}
 	return NULL;

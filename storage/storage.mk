@@ -37,7 +37,15 @@ $(BUILD)/unit/storage_%: tests/unit/storage_%.c $(STORAGE_HOST_SRCS) \
 
 # Compiles every portable storage file as the hypervisor would.
 STORAGE_EFI_OBJS := $(patsubst %.c,$(BUILD)/efi-check/%.o,$(STORAGE_SRCS))
+STORAGE_LIBC := calloc free malloc memcmp memcpy memmove memset strchr \
+	strcmp strlen strncmp strrchr
 storage-freestanding-check: $(STORAGE_EFI_OBJS)
+	@undef=$$(nm -u $^ | awk 'NF==2{print $$2}' | sort -u); \
+	def=$$(nm --defined-only $^ | awk 'NF==3{print $$3}' | sort -u); \
+	bad=$$(comm -23 <(echo "$$undef") <(echo "$$def") | \
+		grep -vxF -f <(printf '%s\n' $(STORAGE_LIBC))); \
+	if [ -n "$$bad" ]; then echo "storage/ uses functions the" \
+		"hypervisor lacks: $$bad"; exit 1; fi
 $(BUILD)/efi-check/%.o: %.c $(STORAGE_HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(EFI_CFLAGS) -c $< -o $@

@@ -152,6 +152,7 @@ status_t vhd_open(const struct vhd_env *env, const char *path,
 	uint64_t fsize;
 	status_t st;
 
+	*out = NULL;
 	if (!v)
 		return ST_ENOMEM;
 	v->env = env;
@@ -161,7 +162,7 @@ status_t vhd_open(const struct vhd_env *env, const char *path,
 		st = ST_ENOMEM;
 		goto fail;
 	}
-	strcpy(v->path, path);
+	memcpy(v->path, path, strlen(path) + 1);
 	vhd_rep_init(&r, env, v->path);
 	st = env->opener->open(env->opener->ctx, path,
 			       v->writable ? BF_RDWR : BF_RDONLY, &v->bf);

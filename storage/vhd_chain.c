@@ -57,6 +57,7 @@ status_t vhd_chain_open(const struct vhd_env *env, const char *path,
 	struct vhd_chain *c = calloc(1, sizeof(*c));
 	status_t st;
 
+	*out = NULL;
 	if (!c)
 		return ST_ENOMEM;
 	c->env = env;

@@ -117,7 +117,7 @@ static status_t take_layer(struct vhd_chain *c, unsigned k, uint32_t u,
 			   uint32_t *left)
 {
 	struct vhd *v = c->layer[k];
-	uint32_t first, blk;
+	uint32_t first = 0, blk = 0;
 	status_t st;
 
 	if (!vhd_is_fixed(v)) {

@@ -166,7 +166,7 @@ static status_t check_opts(const struct vhd_create_opts *o)
 		return ST_EINVAL;
 	if (!o->size || o->size % VHD_SECTOR || o->size > VHD_MAX_SIZE)
 		return ST_ERANGE;
-	if (bs < VHD_MIN_BLOCK || bs > VHD_MAX_BLOCK || (bs & (bs - 1)) ||
+	if (bs < VHD_MIN_CREATE_BLOCK || bs > VHD_MAX_BLOCK || (bs & (bs - 1)) ||
 	    vhd_blocks_needed(o->size, bs) > VHD_MAX_BLOCKS)
 		return ST_EINVAL;
 	return ST_OK;

@@ -111,7 +111,7 @@ void vhd_header_encode(struct vhd_header *h, uint8_t raw[1024])
 
 uint32_t vhd_bitmap_bytes(uint32_t block_size)
 {
-	uint32_t bytes = block_size / VHD_SECTOR / 8;
+	uint32_t bytes = (block_size / VHD_SECTOR + 7) / 8;
 
 	return (bytes + VHD_SECTOR - 1) / VHD_SECTOR * VHD_SECTOR;
 }

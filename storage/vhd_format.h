@@ -31,6 +31,7 @@
 /* Limits this implementation accepts from any file. */
 #define VHD_MAX_SIZE (2040ull << 30)      /* spec: 2040 GiB maximum */
 #define VHD_MIN_BLOCK 512u
+#define VHD_MIN_CREATE_BLOCK 4096u       /* qemu miscounts smaller bitmaps */
 #define VHD_MAX_BLOCK (256u << 20)
 #define VHD_MAX_BLOCKS (1u << 24)         /* BAT entries we load */
 #define VHD_MAX_LOCATOR 4096u             /* bytes of locator data */

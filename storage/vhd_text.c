@@ -246,7 +246,7 @@ char *vp_relative(const char *from_dir, const char *to)
 	}
 	for (size_t i = 0; i < ups; i++, o += 3)
 		memcpy(o, "..\\", 3);
-	strcpy(o, b);
+	memcpy(o, b, strlen(b) + 1);
 	for (; *o; o++)
 		if (*o == '/')
 			*o = '\\';

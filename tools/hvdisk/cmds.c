@@ -31,8 +31,9 @@ int cmd_create(int argc, char **argv)
 	}
 	if (argc - optind != 2 || parse_size(argv[optind + 1], &o.size))
 		return usage();
-	if (bs && (bs < VHD_MIN_BLOCK || bs > VHD_MAX_BLOCK || (bs & (bs - 1))))
-		return fail("block size must be a power of two from 512 to "
+	if (bs && (bs < VHD_MIN_CREATE_BLOCK || bs > VHD_MAX_BLOCK ||
+		   (bs & (bs - 1))))
+		return fail("block size must be a power of two from 4K to "
 			    "256M", ST_EINVAL);
 	if (o.size % VHD_SECTOR || !o.size || o.size > VHD_MAX_SIZE)
 		return fail("size must be a multiple of 512 up to 2040G",
@@ -209,7 +210,7 @@ int cmd_convert(int argc, char **argv)
 	if (argc - optind != 2)
 		return usage();
 	const char *in = argv[optind], *out = argv[optind + 1];
-	in_vhd = looks_like_vhd(in);
+	in_vhd = looks_like_vhd(in) || ends_with_vhd(in);
 	if (!fmt)
 		fmt = ends_with_vhd(out) ? "vhd" : in_vhd ? "raw" : "vhd";
 	if (in_vhd) {
