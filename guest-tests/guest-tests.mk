@@ -10,6 +10,7 @@ GUEST_CFLAGS := -m32 -march=i686 -std=gnu11 -O2 -g -Wall -Wextra -Werror \
 GUEST_LDFLAGS := -m32 -nostdlib -static -no-pie -Wl,--build-id=none \
 	-Wl,--no-warn-rwx-segments -Wl,-T,guest-tests/lib/guest.ld
 
+COMMA := ,
 GUEST_LIB_SRCS := guest-tests/lib/entry.S guest-tests/lib/lib.c \
 	guest-tests/lib/serial.c guest-tests/lib/printf.c \
 	guest-tests/lib/multiboot.c
@@ -21,10 +22,10 @@ GUEST_LIB_AOUT_OBJS := $(BUILD)/guests/obj/lib/entry-aout.S.o \
 # Guests: one C file each under guest-tests/, linked with the library.
 GUEST_NAMES := hello cpuid msr portio hlt ram triple unassigned mbinfo spin
 GUESTS += $(patsubst %,$(BUILD)/guests/%.elf,$(GUEST_NAMES)) \
-	$(BUILD)/guests/mbinfo-aout.elf
+	$(BUILD)/guests/mbinfo-aout.elf $(BUILD)/guests/layout.elf
 DEFAULT_GUEST := $(BUILD)/guests/hello.elf
 # Keep the objects: make would delete them as intermediates.
-.SECONDARY: $(patsubst %,$(BUILD)/guests/obj/%.c.o,$(GUEST_NAMES) mbinfo-aout) \
+.SECONDARY: $(patsubst %,$(BUILD)/guests/obj/%.c.o,$(GUEST_NAMES) mbinfo-aout layout) \
 	$(GUEST_LIB_OBJS) $(GUEST_LIB_AOUT_OBJS)
 
 $(BUILD)/guests/obj/%.c.o: guest-tests/%.c guest-tests/lib/guest.h
@@ -46,6 +47,11 @@ $(BUILD)/guests/obj/mbinfo-aout.c.o: guest-tests/mbinfo.c guest-tests/lib/guest.
 	$(GUEST_CC) $(GUEST_CFLAGS) -DGUEST_NAME='"mbinfo-aout"' -c $< -o $@
 $(BUILD)/guests/mbinfo-aout.elf: $(BUILD)/guests/obj/mbinfo-aout.c.o $(GUEST_LIB_AOUT_OBJS) guest-tests/lib/guest.ld
 	$(GUEST_CC) $(GUEST_LDFLAGS) -o $@ $< $(GUEST_LIB_AOUT_OBJS)
+
+# layout: separate text and data segments, as an ordinary kernel has.
+$(BUILD)/guests/layout.elf: $(BUILD)/guests/obj/layout.c.o $(GUEST_LIB_OBJS) guest-tests/lib/layout.ld
+	$(GUEST_CC) $(filter-out -Wl$(COMMA)-T$(COMMA)%,$(GUEST_LDFLAGS)) \
+		-Wl,-T,guest-tests/lib/layout.ld -o $@ $< $(GUEST_LIB_OBJS)
 
 # The USB stick image: GPT, one EFI system partition with the hypervisor as
 # EFI/BOOT/BOOTX64.EFI, hv.cfg (console on stop) and the default guest.

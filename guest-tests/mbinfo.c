@@ -12,6 +12,7 @@
 #define GUEST_NAME "mbinfo"
 #endif
 
+extern uint32_t loader_bss_nonzero;
 static struct region map[MAX_REGIONS];
 
 static int in_ram(int n, uint64_t start, uint64_t end)
@@ -134,6 +135,7 @@ void guest_main(const struct mb_info *mbi)
 	printf("mbinfo: mem_lower %u KiB, mem_upper %u KiB\n", mbi->mem_lower, mbi->mem_upper);
 	ASSERTF(mbi->mem_lower >= 512 && mbi->mem_lower <= 640,
 		"mem_lower %u KiB is no PC's conventional memory", mbi->mem_lower);
+	ASSERTF(!loader_bss_nonzero, "the loader left bss non-zero");
 	if (mbi->flags & MBI_LOADER_NAME)
 		printf("mbinfo: boot loader '%s'\n", (const char *)mbi->boot_loader_name);
 

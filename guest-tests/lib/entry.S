@@ -34,10 +34,21 @@ _start:
 	cld
 	movl %eax, %esi
 	movl %ebx, %ebp
-	/* Clear bss (the stack lives there) before anything uses it. */
+	/* Note whether the loader left bss zeroed (ELF: memsz past filesz;
+	 * a.out kludge: up to bss_end_addr), then clear it: the stack lives
+	 * there. */
 	movl $__bss_start, %edi
-	movl $_end, %ecx
+	movl $__bss_end, %ecx
 	subl %edi, %ecx
+	xorl %eax, %eax
+	xorl %edx, %edx
+	testl %ecx, %ecx
+	jz 4f
+3:	orb (%edi,%eax), %dl
+	incl %eax
+	cmpl %ecx, %eax
+	jb 3b
+4:	movl %edx, loader_bss_nonzero
 	xorl %eax, %eax
 	rep stosb
 	movl $stack_top, %esp
@@ -121,6 +132,10 @@ wrmsr_safe:
 	.long 1b, 2b
 
 	.data
+	.globl loader_bss_nonzero
+	.align 4
+loader_bss_nonzero:
+	.long 0
 	.align 8
 gdt:
 	.quad 0

@@ -56,6 +56,9 @@ CASES = {
                 "mbinfo: cmdline 'mbinfo.elf alpha beta=2 expect_mods=0'",
                 "mbinfo: kernel name ok, args 'alpha beta=2 expect_mods=0'",
                 "mbinfo: 0 modules", "PASS"], []),
+    "layout": ("layout", [], PASS,
+               ["layout: both segments loaded", "layout: bss zeroed by the loader",
+                "PASS"], []),
     # The default memory size (256M) and an empty command line.
     "mbinfo-default": ("mbinfo", [], PASS,
                        ["mbinfo: mem_lower 640 KiB, mem_upper 261120 KiB",

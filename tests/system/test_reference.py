@@ -26,6 +26,7 @@ def check(res, status, lines):
     ("msr", ["-append", "missing_msr=any"], ["msr: PAT keeps 0x7010600070106", "PASS"]),
     ("portio", [], ["portio: string output through rep outsb", "PASS"]),
     ("unassigned", ["-append", "open_bus=zero"], ["unassigned: guest continues", "PASS"]),
+    ("layout", [], ["layout: bss zeroed by the loader", "PASS"]),
     ("ram", ["-m", "64"], ["ram: pattern 0xa55a3cc3 verified", "PASS"]),
     ("mbinfo", ["-append", "a b=c"], ["mbinfo: kernel name ok, args 'a b=c'",
                                       "mbinfo: mem_upper agrees with the memory map", "PASS"]),
