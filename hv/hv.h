@@ -1,0 +1,25 @@
+/* hv.h: the hypervisor's entry and the pieces of the core that other
+ * core files call. */
+#ifndef HV_HV_H
+#define HV_HV_H
+#include <stdint.h>
+#include "status.h"
+
+struct vm;
+
+/* Detects the vendor, enables it, loads hv.cfg and runs the VM. */
+void hv_main(void);
+
+status_t vm_mem_create(struct vm *vm, uint64_t size);
+void vm_mem_destroy(struct vm *vm);
+/* Loads the configured kernel into a created VM and sets vCPU 0. */
+status_t vm_load_guest(struct vm *vm);
+
+/* Guest FPU/SSE/AVX state around host code (fpu.c). */
+status_t fpu_init(void);
+uint64_t fpu_guest_xcr0_mask(void);
+void fpu_enter_guest(uint64_t guest_xcr0, void *area);
+void fpu_leave_guest(uint64_t guest_xcr0, void *area);
+void *fpu_alloc_area(void);
+
+#endif

@@ -1,0 +1,20 @@
+# hv.mk: sources of the hypervisor image and the unit tests of the
+# portable core (included by the top Makefile).
+
+HV_PORTABLE := hv/npt.c hv/gmem.c hv/config.c hv/multiboot.c hv/decode.c \
+	hv/gwalk.c hv/lib/fmt.c include/status.c
+
+HV_SRCS += boot/efi_main.c boot/plat_mem.c boot/plat_file.c \
+	boot/plat_console.c \
+	$(HV_PORTABLE) hv/lib/string.c hv/log.c hv/main.c hv/console.c \
+	hv/vm.c hv/vm_mem.c hv/loader.c hv/cpuid.c hv/msr.c hv/exit.c \
+	hv/mmio.c hv/fpu.c hv/dev/uart16550.c hv/dev/debugexit.c \
+	svm/svm.c svm/svm_exit.c svm/svm_entry.S \
+	vmx/vmx.c vmx/vmx_vmcs.c vmx/vmx_vcpu.c vmx/vmx_exit.c vmx/vmx_entry.S
+
+HV_UNIT_NAMES := npt multiboot config decode gwalk fmt
+UNIT_TESTS += $(addprefix $(BUILD)/unit/hv_,$(HV_UNIT_NAMES))
+
+$(BUILD)/unit/hv_%: tests/unit/hv_%.c $(HV_PORTABLE) tests/unit/fake_mem.h | deps
+	@mkdir -p $(dir $@)
+	$(CC) $(UNIT_CFLAGS) -o $@ $< $(HV_PORTABLE) $(UNIT_LIBS)

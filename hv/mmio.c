@@ -1,0 +1,75 @@
+/* mmio.c: guest accesses to physical addresses with no RAM behind them.
+ * No device claims memory ranges yet, so every such access is open bus,
+ * as on a PC and in QEMU: a read returns all ones, a write is dropped.
+ * The instruction is fetched through the guest's paging and decoded to
+ * learn its length and destination. */
+#include "hv/decode.h"
+#include "hv/exit.h"
+#include "hv/gwalk.h"
+#include "hv/log.h"
+#include "hv/vm.h"
+#include "hv/x86.h"
+
+static enum cpu_mode guest_mode(struct vcpu *v)
+{
+	uint64_t attr = vcpu_reg(v, VR_CS_ATTR);
+	if (!(vcpu_reg(v, VR_CR0) & CR0_PE))
+		return MODE_16;
+	if ((vcpu_reg(v, VR_EFER) & EFER_LMA) && (attr & (1u << 9)))
+		return MODE_64;
+	return (attr & (1u << 10)) ? MODE_32 : MODE_16;
+}
+
+/* Copies up to 15 instruction bytes at CS:RIP; returns how many. */
+static size_t fetch(struct vcpu *v, enum cpu_mode mode, uint8_t *buf)
+{
+	struct gwalk_regs r = { vcpu_reg(v, VR_CR0), vcpu_reg(v, VR_CR3),
+				vcpu_reg(v, VR_CR4), vcpu_reg(v, VR_EFER) };
+	uint64_t lin = vcpu_reg(v, VR_RIP) +
+		       (mode == MODE_64 ? 0 : vcpu_reg(v, VR_CS_BASE));
+	unsigned access = GW_FETCH | (vcpu_reg(v, VR_CPL) == 3 ? GW_USER : 0);
+	size_t n = 0;
+	while (n < 15) {
+		uint64_t gpa;
+		uint32_t pf;
+		if (gwalk(&v->vm->mem, &r, lin + n, access, &gpa, &pf))
+			break;
+		size_t chunk = 0x1000 - ((lin + n) & 0xfff);
+		if (chunk > 15 - n)
+			chunk = 15 - n;
+		if (gmem_read(&v->vm->mem, gpa, buf + n, chunk))
+			break;
+		n += chunk;
+	}
+	return n;
+}
+
+void exit_memory_fault(struct vcpu *v, uint64_t gpa, bool write, bool fetch_access)
+{
+	uint8_t code[15];
+	struct insn in;
+	enum cpu_mode mode = guest_mode(v);
+	if (fetch_access) {
+		vm_stop(v->vm, VM_FAULT, 0,
+			"vCPU %u executes at 0x%llx, where there is no RAM", v->id,
+			(unsigned long long)gpa);
+		return;
+	}
+	size_t n = fetch(v, mode, code);
+	status_t st = decode_insn(code, n, mode, &in);
+	if (st) {
+		hv_log("vCPU %u: %s of 0x%llx (no RAM or device) by an instruction "
+		       "the decoder does not know: %02x %02x %02x %02x", v->id,
+		       write ? "write" : "read", (unsigned long long)gpa,
+		       n > 0 ? code[0] : 0, n > 1 ? code[1] : 0, n > 2 ? code[2] : 0,
+		       n > 3 ? code[3] : 0);
+		vm_stop(v->vm, VM_FAULT, 0, "cannot emulate access to 0x%llx",
+			(unsigned long long)gpa);
+		return;
+	}
+	if (in.dir == INSN_LOAD && in.reg == RSP)
+		vcpu_set_reg(v, VR_RSP, insn_merge_reg(&in, vcpu_reg(v, VR_RSP), ~0ull));
+	else if (in.dir == INSN_LOAD)
+		v->gpr[in.reg] = insn_merge_reg(&in, v->gpr[in.reg], ~0ull);
+	vcpu_set_reg(v, VR_RIP, vcpu_reg(v, VR_RIP) + in.len);
+}

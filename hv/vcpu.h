@@ -1,0 +1,76 @@
+/* vcpu.h: one virtual CPU and the vendor operations table. The vendor
+ * (vmx/ or svm/) is chosen once at boot by picking its `const` ops table;
+ * shared code reaches guest state only through these accessors.
+ * A vCPU runs on one physical CPU; vcpu_ops calls are made from it. */
+#ifndef HV_VCPU_H
+#define HV_VCPU_H
+#include <stdbool.h>
+#include <stdint.h>
+#include "status.h"
+#include "hv/cpu_state.h"
+
+struct vm;
+struct npt_format;
+
+/* Registers the exit emulators read and write often. */
+enum vreg { VR_RIP, VR_RSP, VR_RFLAGS, VR_CR0, VR_CR3, VR_CR4, VR_EFER,
+	    VR_CPL, VR_PAT, VR_TSC_OFFSET, VR_FS_BASE, VR_GS_BASE, VR_KGS_BASE,
+	    VR_STAR, VR_LSTAR, VR_CSTAR, VR_SFMASK, VR_SYSENTER_CS,
+	    VR_SYSENTER_ESP, VR_SYSENTER_EIP, VR_CS_BASE, VR_CS_ATTR,
+	    NR_VREGS };
+
+/* MSRs the hypervisor keeps for the guest (msr.c). */
+enum { MSRS_APIC_BASE, MSRS_MTRR_VAR, MSRS_MTRR_FIX = MSRS_MTRR_VAR + 16,
+       MSRS_MTRR_DEF = MSRS_MTRR_FIX + 11, NR_MSR_STORE };
+
+struct vcpu {
+	struct vm *vm;
+	unsigned id;
+	/* GPRs live here across exits; RSP is kept in the VMCS/VMCB and
+	 * mirrored here only by get_state. Entry code loads/saves them. */
+	uint64_t gpr[NR_GPRS];
+	uint64_t cr2;
+	uint64_t xcr0;     /* guest's XCR0 (loaded while it runs) */
+	void *fpu_area;    /* guest x87/SSE/AVX state while host code runs */
+	bool halted;
+	uint64_t msr_store[NR_MSR_STORE];
+	void *vendor;      /* the VMCS or VMCB and friends */
+	uint64_t exits;
+};
+
+struct vcpu_ops {
+	const char *name;
+	const struct npt_format *npt_format;
+	/* Turns the extensions on for this physical CPU; prints caps. */
+	status_t (*cpu_enable)(void);
+	status_t (*vcpu_create)(struct vcpu *vcpu);
+	void (*vcpu_destroy)(struct vcpu *vcpu);
+	void (*get_state)(struct vcpu *vcpu, struct cpu_state *cs);
+	void (*set_state)(struct vcpu *vcpu, const struct cpu_state *cs);
+	uint64_t (*get_reg)(struct vcpu *vcpu, enum vreg reg);
+	void (*set_reg)(struct vcpu *vcpu, enum vreg reg, uint64_t val);
+	/* Enters the guest once and handles the exit that ends the run. */
+	void (*run)(struct vcpu *vcpu);
+	void (*inject_exception)(struct vcpu *vcpu, uint8_t vector,
+				 bool has_error, uint32_t error);
+	/* Moves RIP past the instruction whose exit is being handled. */
+	void (*skip_instruction)(struct vcpu *vcpu);
+	/* Prints the VMCS or VMCB to the console. */
+	void (*dump)(struct vcpu *vcpu);
+	/* Drops cached nested translations after permissions were reduced. */
+	void (*flush_npt)(struct vcpu *vcpu);
+};
+
+extern const struct vcpu_ops vmx_ops, svm_ops;
+extern const struct vcpu_ops *vcpu_ops;
+
+static inline uint64_t vcpu_reg(struct vcpu *v, enum vreg r)
+{
+	return vcpu_ops->get_reg(v, r);
+}
+static inline void vcpu_set_reg(struct vcpu *v, enum vreg r, uint64_t val)
+{
+	vcpu_ops->set_reg(v, r, val);
+}
+
+#endif

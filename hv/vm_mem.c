@@ -1,0 +1,105 @@
+/* vm_mem.c: a VM's RAM: the PC memory map (e820 style), the host block
+ * behind it (2 MiB aligned, so nested paging can use 2 MiB leaves), and
+ * the nested page tables. 640 KiB to 1 MiB stays a hole as on a PC.
+ * Environment: service loop, boot services (page allocation). */
+#include <string.h>
+#include "hv/hv.h"
+#include "hv/log.h"
+#include "hv/platform.h"
+#include "hv/vm.h"
+
+static void *pt_alloc(void *ctx, uint64_t *pa)
+{
+	(void)ctx;
+	void *p = plat_alloc_pages(1);
+	if (p) {
+		memset(p, 0, PAGE_SIZE);
+		*pa = (uint64_t)(uintptr_t)p;
+	}
+	return p;
+}
+
+static void pt_free(void *ctx, void *page)
+{
+	(void)ctx;
+	plat_free_pages(page, 1);
+}
+
+static void *pt_virt(void *ctx, uint64_t pa)
+{
+	(void)ctx;
+	return (void *)(uintptr_t)pa;
+}
+
+static void add_range(struct vm *vm, uint64_t base, uint64_t size,
+		      uint32_t type)
+{
+	vm->map[vm->nmap++] = (struct mem_range){ base, size, type };
+}
+
+/* The map QEMU gives a PC: conventional memory to 0x9fc00, the EBDA and
+ * BIOS area reserved, RAM from 1 MiB, the rest above 4 GiB. */
+static void build_map(struct vm *vm)
+{
+	uint64_t low = vm->ram_size < VM_LOW_RAM_LIMIT ? vm->ram_size
+						       : VM_LOW_RAM_LIMIT;
+	vm->nmap = 0;
+	add_range(vm, 0, 0x9fc00, MEM_RAM);
+	add_range(vm, 0x9fc00, 0x400, MEM_RESERVED);
+	add_range(vm, 0xf0000, 0x10000, MEM_RESERVED);
+	add_range(vm, 0x100000, low - 0x100000, MEM_RAM);
+	if (vm->ram_size > low)
+		add_range(vm, 1ull << 32, vm->ram_size - low, MEM_RAM);
+}
+
+static status_t map_ram(struct vm *vm)
+{
+	uint64_t low = vm->ram_size < VM_LOW_RAM_LIMIT ? vm->ram_size
+						       : VM_LOW_RAM_LIMIT;
+	status_t st;
+	if ((st = gmem_add(&vm->mem, 0, 0xa0000, vm->ram)) ||
+	    (st = gmem_add(&vm->mem, 0x100000, low - 0x100000,
+			   vm->ram + 0x100000)))
+		return st;
+	if (vm->ram_size > low &&
+	    (st = gmem_add(&vm->mem, 1ull << 32, vm->ram_size - low,
+			   vm->ram + low)))
+		return st;
+	for (unsigned i = 0; i < vm->mem.nregions; i++) {
+		const struct gmem_region *r = &vm->mem.region[i];
+		st = npt_map(&vm->npt, r->gpa, (uint64_t)(uintptr_t)r->hva, r->size,
+			     NPT_RWX);
+		if (st)
+			return st;
+	}
+	return ST_OK;
+}
+
+status_t vm_mem_create(struct vm *vm, uint64_t size)
+{
+	struct npt_alloc alloc = { pt_alloc, pt_free, pt_virt, NULL };
+	status_t st;
+	vm->ram_size = (size + NPT_2M - 1) & ~(NPT_2M - 1);
+	vm->ram = plat_alloc_pages_aligned(vm->ram_size / PAGE_SIZE, NPT_2M);
+	if (!vm->ram) {
+		hv_log("cannot allocate %llu MiB of guest RAM",
+		       (unsigned long long)(vm->ram_size >> 20));
+		return ST_ENOMEM;
+	}
+	memset(vm->ram, 0, vm->ram_size);
+	build_map(vm);
+	st = npt_init(&vm->npt, vcpu_ops->npt_format, &alloc);
+	if (!st)
+		st = map_ram(vm);
+	if (st)
+		hv_log("cannot build nested page tables: %s", status_str(st));
+	return st;
+}
+
+void vm_mem_destroy(struct vm *vm)
+{
+	npt_destroy(&vm->npt);
+	if (vm->ram)
+		plat_free_pages(vm->ram, vm->ram_size / PAGE_SIZE);
+	vm->ram = NULL;
+}
