@@ -78,6 +78,35 @@ static void read_prefixes(struct cursor *c, enum cpu_mode mode,
 	*op = 0;
 }
 
+void decode_prefixes(const uint8_t *code, size_t len, enum cpu_mode mode,
+		     struct insn_prefixes *out)
+{
+	static const int8_t seg_of[8] = { SEG_ES, SEG_CS, SEG_SS, SEG_DS };
+	bool addr_toggle = false;
+	size_t i;
+	out->seg = -1;
+	out->rep = false;
+	for (i = 0; i < len && i < 15; i++) {
+		uint8_t b = code[i];
+		if (b == 0x26 || b == 0x2e || b == 0x36 || b == 0x3e)
+			out->seg = seg_of[(b >> 3) & 3];
+		else if (b == 0x64 || b == 0x65)
+			out->seg = b == 0x64 ? SEG_FS : SEG_GS;
+		else if (b == 0x67)
+			addr_toggle = true;
+		else if (b == 0xf2 || b == 0xf3)
+			out->rep = true;
+		else if (b != 0x66 && b != 0xf0 &&
+			 !(mode == MODE_64 && (b & 0xf0) == 0x40))
+			break;
+	}
+	out->len = (uint8_t)i;
+	if (mode == MODE_64)
+		out->addr_size = addr_toggle ? 4 : 8;
+	else
+		out->addr_size = (mode == MODE_16) != addr_toggle ? 2 : 4;
+}
+
 static unsigned operand_size(enum cpu_mode mode, const struct prefixes *px)
 {
 	if (px->rex & 8)

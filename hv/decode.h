@@ -28,6 +28,18 @@ struct insn {
 	uint64_t imm;       /* the immediate of a store */
 };
 
+/* Legacy and REX prefixes of an instruction (SDM vol. 2, 2.1.1). */
+struct insn_prefixes {
+	uint8_t len;        /* bytes of prefixes */
+	int seg;            /* segment override (SEG_ES..SEG_GS) or -1 */
+	uint8_t addr_size;  /* effective address size in bytes */
+	bool rep;           /* F2 or F3 */
+};
+
+/* Reads the prefixes that start `code`; the opcode follows them. */
+void decode_prefixes(const uint8_t *code, size_t len, enum cpu_mode mode,
+		     struct insn_prefixes *out);
+
 /* ST_EUNSUPP for an instruction outside the set above, ST_EINVAL when
  * `len` bytes end inside it. */
 status_t decode_insn(const uint8_t *code, size_t len, enum cpu_mode mode,

@@ -6,22 +6,29 @@
 #include "hv/vm.h"
 #include "hv/x86.h"
 
-void exit_io(struct vcpu *v, uint16_t port, unsigned size, bool in)
+/* The port dispatch table: the device whose range holds the port.
+ * Unclaimed ports read all ones and drop writes, as on a PC bus. */
+uint32_t io_dispatch(struct vm *vm, uint16_t port, unsigned size, bool write,
+		     uint32_t val)
 {
-	struct vm *vm = v->vm;
 	uint32_t mask = size == 4 ? 0xffffffffu : (1u << (size * 8)) - 1;
-	uint32_t val = in ? mask : (uint32_t)v->gpr[RAX] & mask;
+	val = write ? val & mask : mask;
 	for (unsigned i = 0; i < vm->ndevs; i++) {
 		struct device *d = vm->dev[i];
 		if (port >= d->port_base && port - d->port_base < d->port_count) {
-			d->io(d, port, size, !in, &val);
+			d->io(d, port, size, write, &val);
 			break;
 		}
 	}
-	/* Unclaimed ports read all ones and drop writes, as on a PC bus. */
+	return val & mask;
+}
+
+void exit_io(struct vcpu *v, uint16_t port, unsigned size, bool in)
+{
+	uint32_t val = io_dispatch(v->vm, port, size, !in, (uint32_t)v->gpr[RAX]);
 	if (in) {
-		val &= mask;
-		v->gpr[RAX] = size == 4 ? val : (v->gpr[RAX] & ~(uint64_t)mask) | val;
+		uint64_t mask = size == 4 ? 0xffffffffull : (1ull << (size * 8)) - 1;
+		v->gpr[RAX] = size == 4 ? val : (v->gpr[RAX] & ~mask) | val;
 	}
 	vcpu_ops->skip_instruction(v);
 }

@@ -13,6 +13,8 @@ void exit_rdmsr(struct vcpu *v);
 void exit_wrmsr(struct vcpu *v);
 /* Port I/O; `size` 1, 2 or 4. String and REP forms are not handled. */
 void exit_io(struct vcpu *v, uint16_t port, unsigned size, bool in);
+/* INS and OUTS, with or without REP, through the guest's paging. */
+void exit_string_io(struct vcpu *v, uint16_t port, unsigned size, bool in);
 void exit_hlt(struct vcpu *v);
 void exit_xsetbv(struct vcpu *v);
 /* INVD and WBINVD: guest caches are the host's; nothing to do. */
@@ -24,6 +26,11 @@ void exit_triple_fault(struct vcpu *v);
 void exit_unhandled(struct vcpu *v, const char *what, uint64_t code);
 /* A failed VM entry. */
 void exit_entry_failed(struct vcpu *v, const char *why, uint64_t code);
+
+struct vm;
+/* One port access through the dispatch table; returns what a read got. */
+uint32_t io_dispatch(struct vm *vm, uint16_t port, unsigned size, bool write,
+		     uint32_t val);
 
 /* CPUID as the guest sees it (also used by tests of the policy). */
 void cpuid_guest(struct vcpu *v, uint32_t leaf, uint32_t sub, uint32_t r[4]);

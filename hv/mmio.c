@@ -5,44 +5,10 @@
  * learn its length and destination. */
 #include "hv/decode.h"
 #include "hv/exit.h"
-#include "hv/gwalk.h"
+#include "hv/guest.h"
 #include "hv/log.h"
 #include "hv/vm.h"
 #include "hv/x86.h"
-
-static enum cpu_mode guest_mode(struct vcpu *v)
-{
-	uint64_t attr = vcpu_reg(v, VR_CS_ATTR);
-	if (!(vcpu_reg(v, VR_CR0) & CR0_PE))
-		return MODE_16;
-	if ((vcpu_reg(v, VR_EFER) & EFER_LMA) && (attr & (1u << 9)))
-		return MODE_64;
-	return (attr & (1u << 10)) ? MODE_32 : MODE_16;
-}
-
-/* Copies up to 15 instruction bytes at CS:RIP; returns how many. */
-static size_t fetch(struct vcpu *v, enum cpu_mode mode, uint8_t *buf)
-{
-	struct gwalk_regs r = { vcpu_reg(v, VR_CR0), vcpu_reg(v, VR_CR3),
-				vcpu_reg(v, VR_CR4), vcpu_reg(v, VR_EFER) };
-	uint64_t lin = vcpu_reg(v, VR_RIP) +
-		       (mode == MODE_64 ? 0 : vcpu_reg(v, VR_CS_BASE));
-	unsigned access = GW_FETCH | (vcpu_reg(v, VR_CPL) == 3 ? GW_USER : 0);
-	size_t n = 0;
-	while (n < 15) {
-		uint64_t gpa;
-		uint32_t pf;
-		if (gwalk(&v->vm->mem, &r, lin + n, access, &gpa, &pf))
-			break;
-		size_t chunk = 0x1000 - ((lin + n) & 0xfff);
-		if (chunk > 15 - n)
-			chunk = 15 - n;
-		if (gmem_read(&v->vm->mem, gpa, buf + n, chunk))
-			break;
-		n += chunk;
-	}
-	return n;
-}
 
 void exit_memory_fault(struct vcpu *v, uint64_t gpa, bool write, bool fetch_access)
 {
@@ -55,7 +21,7 @@ void exit_memory_fault(struct vcpu *v, uint64_t gpa, bool write, bool fetch_acce
 			(unsigned long long)gpa);
 		return;
 	}
-	size_t n = fetch(v, mode, code);
+	size_t n = guest_fetch(v, code);
 	status_t st = decode_insn(code, n, mode, &in);
 	if (st) {
 		hv_log("vCPU %u: %s of 0x%llx (no RAM or device) by an instruction "

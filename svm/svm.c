@@ -202,6 +202,7 @@ static uint64_t *reg_slot(struct vmcb *c, enum vreg r)
 	case VR_SYSENTER_ESP: return &c->sysenter_esp;
 	case VR_SYSENTER_EIP: return &c->sysenter_eip;
 	case VR_CS_BASE: return &c->cs.base;
+	case VR_CR2: return &c->cr2;
 	default: return NULL;
 	}
 }

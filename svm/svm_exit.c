@@ -37,12 +37,11 @@ static void on_ioio(struct vcpu *v, struct vmcb *c)
 {
 	uint64_t info = c->exit_info1;
 	unsigned size = (info & (1u << 4)) ? 1 : (info & (1u << 5)) ? 2 : 4;
-	if (info & (1u << 2)) {
-		exit_unhandled(v, "string I/O", info);
-		return;
-	}
 	to_svm(v)->next_rip = c->exit_info2;
-	exit_io(v, (uint16_t)(info >> 16), size, info & 1);
+	if (info & (1u << 2))
+		exit_string_io(v, (uint16_t)(info >> 16), size, info & 1);
+	else
+		exit_io(v, (uint16_t)(info >> 16), size, info & 1);
 }
 
 static void on_hlt(struct vcpu *v, struct vmcb *c)

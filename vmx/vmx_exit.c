@@ -79,11 +79,12 @@ static void on_undefined(struct vcpu *v, uint64_t qual)
 /* Exit qualification for I/O (Table 28-5). */
 static void on_io(struct vcpu *v, uint64_t qual)
 {
-	if (qual & (1u << 4)) {
-		exit_unhandled(v, "string I/O", qual);
-		return;
-	}
-	exit_io(v, (uint16_t)(qual >> 16), (unsigned)(qual & 7) + 1, qual & 8);
+	uint16_t port = (uint16_t)(qual >> 16);
+	unsigned size = (unsigned)(qual & 7) + 1;
+	if (qual & (1u << 4))
+		exit_string_io(v, port, size, qual & 8);
+	else
+		exit_io(v, port, size, qual & 8);
 }
 
 /* MOV to CR0/CR4 exits only when it touches the bits the hypervisor

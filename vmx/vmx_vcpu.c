@@ -164,6 +164,7 @@ static uint64_t vmx_get_reg(struct vcpu *v, enum vreg r)
 	case VR_CR0: return to_vmx(v)->cr0_shadow;
 	case VR_CR4: return to_vmx(v)->cr4_shadow;
 	case VR_EFER: return vmread(GUEST_EFER);
+	case VR_CR2: return v->cr2;
 	case VR_CPL: return (vmread(GUEST_SEG_AR(SEG_SS)) >> 5) & 3;
 	case VR_CS_ATTR: return ar_to_attr((uint32_t)vmread(GUEST_SEG_AR(SEG_CS)));
 	default:
@@ -179,6 +180,7 @@ static void vmx_set_reg(struct vcpu *v, enum vreg r, uint64_t val)
 	case VR_CR0: set_guest_cr0(v, val); break;
 	case VR_CR4: set_guest_cr4(v, val); break;
 	case VR_EFER: set_guest_efer(val); break;
+	case VR_CR2: v->cr2 = val; break;
 	case VR_CPL: case VR_CS_ATTR: break;
 	default:
 		if (hw_msr[r])
