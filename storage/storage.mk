@@ -59,8 +59,11 @@ $(BUILD)/fuzz/fuzz_vhd: tests/fuzz/fuzz_vhd.c $(STORAGE_SRCS) \
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_FLAGS) tests/fuzz/fuzz_vhd.c $(STORAGE_SRCS) \
 		include/status.c -o $@
-fuzz-storage: $(BUILD)/fuzz/fuzz_vhd
-unit: $(BUILD)/fuzz/fuzz_vhd
+$(BUILD)/fuzz/seeds/.stamp: tests/fuzz/make_seeds.py $(BUILD)/hvdisk
+	rm -rf $(dir $@) && $(PYTHON) tests/fuzz/make_seeds.py $(BUILD)/hvdisk \
+		$(dir $@) && touch $@
+fuzz-storage: $(BUILD)/fuzz/fuzz_vhd $(BUILD)/fuzz/seeds/.stamp
+unit: fuzz-storage
 
 # Benchmark: 4 KiB random reads through chains of depth 1, 4, 16 and
 # through qemu-io on qcow2 chains of the same depth; prints ratios.

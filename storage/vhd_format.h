@@ -33,7 +33,7 @@
 #define VHD_MIN_BLOCK 512u
 #define VHD_MIN_CREATE_BLOCK 4096u       /* qemu miscounts smaller bitmaps */
 #define VHD_MAX_BLOCK (256u << 20)
-#define VHD_MAX_BLOCKS (1u << 24)         /* BAT entries we load */
+#define VHD_MAX_BLOCKS (1u << 22)         /* BAT entries we load */
 #define VHD_MAX_LOCATOR 4096u             /* bytes of locator data */
 #define VHD_DEFAULT_BLOCK (2u << 20)
 
