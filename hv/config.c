@@ -10,17 +10,22 @@ status_t parse_size(const char *s, uint64_t *out)
 	if (*s < '0' || *s > '9')
 		return ST_EINVAL;
 	for (; *s >= '0' && *s <= '9'; s++) {
-		if (v > (UINT64_MAX - 9) / 10)
+		uint64_t d = (uint64_t)(*s - '0');
+		/* Exact: every value up to UINT64_MAX parses. */
+		if (v > (UINT64_MAX - d) / 10)
 			return ST_EINVAL;
-		v = v * 10 + (uint64_t)(*s - '0');
+		v = v * 10 + d;
 	}
 	switch (*s) {
 	case 'k': case 'K': shift = 10, s++; break;
 	case 'm': case 'M': shift = 20, s++; break;
 	case 'g': case 'G': shift = 30, s++; break;
 	}
-	if (*s == 'i' || *s == 'B' || *s == 'b')
-		s += (*s == 'i' && (s[1] == 'B' || s[1] == 'b')) ? 2 : 1;
+	/* "Mi", "MiB", "MB" and a plain "B"; an 'i' needs a K/M/G before it. */
+	if (shift && *s == 'i')
+		s++;
+	if (*s == 'B' || *s == 'b')
+		s++;
 	if (*s || (shift && v > (UINT64_MAX >> shift)))
 		return ST_EINVAL;
 	*out = v << shift;
