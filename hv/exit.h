@@ -16,6 +16,8 @@ void exit_io(struct vcpu *v, uint16_t port, unsigned size, bool in);
 /* INS and OUTS, with or without REP, through the guest's paging. */
 void exit_string_io(struct vcpu *v, uint16_t port, unsigned size, bool in);
 void exit_hlt(struct vcpu *v);
+/* MOV to CR0 or CR4 (cr = 0 or 4), checked as the processor would. */
+void exit_cr_write(struct vcpu *v, unsigned cr, uint64_t val);
 void exit_xsetbv(struct vcpu *v);
 /* INVD and WBINVD: guest caches are the host's; nothing to do. */
 void exit_cache_flush(struct vcpu *v);

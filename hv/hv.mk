@@ -8,7 +8,7 @@ HV_SRCS += boot/efi_main.c boot/plat_mem.c boot/plat_file.c \
 	boot/plat_console.c \
 	$(HV_PORTABLE) hv/lib/string.c hv/log.c hv/main.c hv/console.c \
 	hv/vm.c hv/vm_mem.c hv/loader.c hv/cpuid.c hv/msr.c hv/exit.c \
-	hv/mmio.c hv/guest.c hv/string_io.c hv/fpu.c hv/dev/uart16550.c hv/dev/debugexit.c \
+	hv/cr.c hv/mmio.c hv/guest.c hv/string_io.c hv/fpu.c hv/dev/uart16550.c hv/dev/debugexit.c \
 	svm/svm.c svm/svm_exit.c svm/svm_entry.S \
 	vmx/vmx.c vmx/vmx_vmcs.c vmx/vmx_vcpu.c vmx/vmx_exit.c vmx/vmx_entry.S
 

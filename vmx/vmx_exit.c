@@ -97,12 +97,7 @@ static void on_cr_access(struct vcpu *v, uint64_t qual)
 		exit_unhandled(v, "CR access", qual);
 		return;
 	}
-	if (cr == 4 && (val & CR4_VMXE)) {
-		vcpu_ops->inject_exception(v, VEC_GP, true, 0);
-		return;
-	}
-	vcpu_set_reg(v, cr == 0 ? VR_CR0 : VR_CR4, val);
-	vcpu_ops->skip_instruction(v);
+	exit_cr_write(v, cr, val);
 }
 
 /* Exit qualification for EPT violations (Table 28-7). */
