@@ -18,3 +18,10 @@ UNIT_TESTS += $(addprefix $(BUILD)/unit/hv_,$(HV_UNIT_NAMES))
 $(BUILD)/unit/hv_%: tests/unit/hv_%.c $(HV_PORTABLE) tests/unit/fake_mem.h | deps
 	@mkdir -p $(dir $@)
 	$(CC) $(UNIT_CFLAGS) -o $@ $< $(HV_PORTABLE) $(UNIT_LIBS)
+
+# Device models with the platform console and vm_stop faked.
+HV_DEV_SRCS := hv/dev/uart16550.c hv/dev/debugexit.c include/status.c
+UNIT_TESTS += $(BUILD)/unit/dev_devices
+$(BUILD)/unit/dev_devices: tests/unit/dev_devices.c $(HV_DEV_SRCS) | deps
+	@mkdir -p $(dir $@)
+	$(CC) $(UNIT_CFLAGS) -o $@ $< $(HV_DEV_SRCS) $(UNIT_LIBS)

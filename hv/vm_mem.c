@@ -37,15 +37,15 @@ static void add_range(struct vm *vm, uint64_t base, uint64_t size,
 	vm->map[vm->nmap++] = (struct mem_range){ base, size, type };
 }
 
-/* The map QEMU gives a PC: conventional memory to 0x9fc00, the EBDA and
- * BIOS area reserved, RAM from 1 MiB, the rest above 4 GiB. */
+/* A PC's map: 640 KiB of conventional memory (there is no BIOS, so no
+ * EBDA; mem_lower is 640 as QEMU reports it), the BIOS area reserved,
+ * RAM from 1 MiB, and what does not fit below 3 GiB above 4 GiB. */
 static void build_map(struct vm *vm)
 {
 	uint64_t low = vm->ram_size < VM_LOW_RAM_LIMIT ? vm->ram_size
 						       : VM_LOW_RAM_LIMIT;
 	vm->nmap = 0;
-	add_range(vm, 0, 0x9fc00, MEM_RAM);
-	add_range(vm, 0x9fc00, 0x400, MEM_RESERVED);
+	add_range(vm, 0, 0xa0000, MEM_RAM);
 	add_range(vm, 0xf0000, 0x10000, MEM_RESERVED);
 	add_range(vm, 0x100000, low - 0x100000, MEM_RAM);
 	if (vm->ram_size > low)
