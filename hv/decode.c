@@ -63,17 +63,20 @@ static void read_prefixes(struct cursor *c, enum cpu_mode mode,
 	memset(px, 0, sizeof *px);
 	while (take(c, op)) {
 		switch (*op) {
-		case 0x66: px->opsize = true; continue;
-		case 0x67: px->addrsize = true; continue;
+		case 0x66: px->opsize = true; break;
+		case 0x67: px->addrsize = true; break;
 		case 0x26: case 0x2e: case 0x36: case 0x3e: case 0x64: case 0x65:
 		case 0xf0: case 0xf2: case 0xf3:
-			continue;
-		}
-		if (mode == MODE_64 && (*op & 0xf0) == 0x40) {
+			break;
+		default:
+			if (mode != MODE_64 || (*op & 0xf0) != 0x40)
+				return;
 			px->rex = *op;
 			continue;
 		}
-		return;
+		/* A REX counts only right before the opcode; one followed by
+		 * a legacy prefix is ignored (SDM vol. 2, 2.2.1). */
+		px->rex = 0;
 	}
 	*op = 0;
 }
