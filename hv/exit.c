@@ -12,15 +12,9 @@ uint32_t io_dispatch(struct vm *vm, uint16_t port, unsigned size, bool write,
 		     uint32_t val)
 {
 	uint32_t mask = size == 4 ? 0xffffffffu : (1u << (size * 8)) - 1;
-	val = write ? val & mask : mask;
-	for (unsigned i = 0; i < vm->ndevs; i++) {
-		struct device *d = vm->dev[i];
-		if (port >= d->port_base && port - d->port_base < d->port_count) {
-			d->io(d, port, size, write, &val);
-			break;
-		}
-	}
-	return val & mask;
+	uint64_t v = write ? val & mask : mask;
+	bus_access(&vm->bus, BUS_PIO, port, size, write, &v);
+	return (uint32_t)v & mask;
 }
 
 void exit_io(struct vcpu *v, uint16_t port, unsigned size, bool in)

@@ -2,7 +2,7 @@
 # portable core (included by the top Makefile).
 
 HV_PORTABLE := hv/npt.c hv/gmem.c hv/config.c hv/multiboot.c hv/decode.c \
-	hv/gwalk.c hv/lib/fmt.c include/status.c
+	hv/gwalk.c hv/lib/fmt.c hv/bus.c hv/vtimer.c include/status.c
 
 HV_SRCS += boot/efi_main.c boot/plat_mem.c boot/plat_file.c \
 	boot/plat_console.c \
@@ -20,7 +20,7 @@ $(BUILD)/unit/hv_%: tests/unit/hv_%.c $(HV_PORTABLE) tests/unit/fake_mem.h | dep
 	$(CC) $(UNIT_CFLAGS) -o $@ $< $(HV_PORTABLE) $(UNIT_LIBS)
 
 # Device models with the platform console and vm_stop faked.
-HV_DEV_SRCS := hv/dev/uart16550.c hv/dev/debugexit.c include/status.c
+HV_DEV_SRCS := hv/dev/uart16550.c hv/dev/debugexit.c hv/bus.c include/status.c
 UNIT_TESTS += $(BUILD)/unit/dev_devices
 $(BUILD)/unit/dev_devices: tests/unit/dev_devices.c $(HV_DEV_SRCS) | deps
 	@mkdir -p $(dir $@)

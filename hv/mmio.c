@@ -1,14 +1,24 @@
 /* mmio.c: guest accesses to physical addresses with no RAM behind them.
- * No device claims memory ranges yet, so every such access is open bus,
- * as on a PC and in QEMU: a read returns all ones, a write is dropped.
  * The instruction is fetched through the guest's paging and decoded to
- * learn its length and destination. */
+ * learn its length, size and register; the access goes to the device
+ * that claims the address on the MMIO bus, or, where none does, is open
+ * bus as on a PC and in QEMU: a read returns all ones, a write is
+ * dropped. */
 #include "hv/decode.h"
 #include "hv/exit.h"
 #include "hv/guest.h"
 #include "hv/log.h"
 #include "hv/vm.h"
 #include "hv/x86.h"
+
+/* The register operand of a store, cut to the access size. */
+static uint64_t store_value(struct vcpu *v, const struct insn *in)
+{
+	uint64_t r = in->reg == RSP ? vcpu_reg(v, VR_RSP) : v->gpr[in->reg];
+	if (in->high_byte)
+		r >>= 8;
+	return in->mem_size == 8 ? r : r & ((1ull << (in->mem_size * 8)) - 1);
+}
 
 void exit_memory_fault(struct vcpu *v, uint64_t gpa, bool write, bool fetch_access)
 {
@@ -33,9 +43,14 @@ void exit_memory_fault(struct vcpu *v, uint64_t gpa, bool write, bool fetch_acce
 			(unsigned long long)gpa);
 		return;
 	}
+	uint64_t val = ~0ull;
+	if (in.dir == INSN_STORE)
+		val = in.reg < 0 ? in.imm : store_value(v, &in);
+	bus_access(&v->vm->bus, BUS_MMIO, gpa, in.mem_size, in.dir == INSN_STORE,
+		   &val);
 	if (in.dir == INSN_LOAD && in.reg == RSP)
-		vcpu_set_reg(v, VR_RSP, insn_merge_reg(&in, vcpu_reg(v, VR_RSP), ~0ull));
+		vcpu_set_reg(v, VR_RSP, insn_merge_reg(&in, vcpu_reg(v, VR_RSP), val));
 	else if (in.dir == INSN_LOAD)
-		v->gpr[in.reg] = insn_merge_reg(&in, v->gpr[in.reg], ~0ull);
+		v->gpr[in.reg] = insn_merge_reg(&in, v->gpr[in.reg], val);
 	vcpu_set_reg(v, VR_RIP, vcpu_reg(v, VR_RIP) + in.len);
 }

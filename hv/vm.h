@@ -7,10 +7,12 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "status.h"
+#include "hv/bus.h"
 #include "hv/config.h"
 #include "hv/dev/device.h"
 #include "hv/gmem.h"
 #include "hv/npt.h"
+#include "hv/vclock.h"
 #include "hv/vcpu.h"
 
 #define VM_MAX_VCPUS 1
@@ -33,6 +35,8 @@ struct vm {
 	unsigned nvcpus;
 	struct device *dev[VM_MAX_DEVICES];
 	unsigned ndevs;
+	struct bus bus;
+	struct vtimer_set timers;
 	enum vm_stop stop;
 	int exit_code;
 	char stop_msg[192];

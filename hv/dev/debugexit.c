@@ -6,14 +6,13 @@
 #include "hv/dev/device.h"
 #include "hv/vm.h"
 
-static void debugexit_io(struct device *dev, uint16_t port, unsigned size,
-			 bool write, uint32_t *val)
+static void debugexit_access(struct device *dev, int region, uint64_t offset,
+			     unsigned size, bool write, uint64_t *val)
 {
-	(void)port;
-	(void)size;
+	(void)region, (void)offset, (void)size;
 	if (write)
-		vm_stop(dev->vm, VM_EXIT_CODE, (int)*val,
-			"guest wrote %u to the debug-exit port", *val);
+		vm_stop(dev->vm, VM_EXIT_CODE, (int)(uint32_t)*val,
+			"guest wrote %u to the debug-exit port", (uint32_t)*val);
 }
 
 static void debugexit_save(const struct device *dev, void *buf)
@@ -36,9 +35,12 @@ struct device *debugexit_create(struct vm *vm, uint16_t base)
 	if (!d)
 		return NULL;
 	*d = (struct device){
-		.name = "debug-exit", .vm = vm, .port_base = base, .port_count = 4,
-		.io = debugexit_io, .state_size = 0, .save = debugexit_save,
-		.restore = debugexit_restore,
+		.name = "debug-exit", .vm = vm, .access = debugexit_access,
+		.state_size = 0, .save = debugexit_save, .restore = debugexit_restore,
 	};
+	if (bus_claim(&vm->bus, BUS_PIO, base, 4, d, 0)) {
+		free(d);
+		return NULL;
+	}
 	return d;
 }

@@ -9,6 +9,7 @@
 #include "hv/dev/device.h"
 #include "hv/log.h"
 #include "hv/platform.h"
+#include "hv/vm.h"
 
 #define FIFO_SIZE 16
 #define UART_STATE_VERSION 1
@@ -117,16 +118,16 @@ static void uart_write(struct uart *u, unsigned reg, uint8_t v)
 	}
 }
 
-static void uart_io(struct device *dev, uint16_t port, unsigned size,
-		    bool write, uint32_t *val)
+static void uart_access(struct device *dev, int region, uint64_t offset,
+			unsigned size, bool write, uint64_t *val)
 {
 	struct uart *u = (struct uart *)dev;
-	unsigned reg = port - dev->port_base;
+	(void)region;
 	(void)size; /* wider accesses touch the first register only */
 	if (write)
-		uart_write(u, reg, (uint8_t)*val);
+		uart_write(u, (unsigned)offset, (uint8_t)*val);
 	else
-		*val = (*val & ~0xffu) | uart_read(u, reg);
+		*val = (*val & ~0xffull) | uart_read(u, (unsigned)offset);
 }
 
 static void uart_poll(struct device *dev)
@@ -169,11 +170,14 @@ struct device *uart16550_create(struct vm *vm, uint16_t base)
 	if (!u)
 		return NULL;
 	u->dev = (struct device){
-		.name = "uart16550", .vm = vm, .port_base = base, .port_count = 8,
-		.io = uart_io, .poll = uart_poll,
+		.name = "uart16550", .vm = vm, .access = uart_access, .poll = uart_poll,
 		.state_size = sizeof(struct uart_state), .save = uart_save,
 		.restore = uart_restore, .reset = uart_reset,
 	};
 	uart_reset(&u->dev);
+	if (bus_claim(&vm->bus, BUS_PIO, base, 8, &u->dev, 0)) {
+		free(u);
+		return NULL;
+	}
 	return &u->dev;
 }
