@@ -21,7 +21,7 @@
 /* Guest RAM above this address moves above 4 GiB (PCI hole). */
 #define VM_LOW_RAM_LIMIT 0xc0000000ull
 
-enum vm_stop { VM_RUNNING, VM_EXIT_CODE, VM_POWER_OFF, VM_FAULT };
+enum vm_stop { VM_RUNNING, VM_EXIT_CODE, VM_POWER_OFF, VM_RESET, VM_FAULT };
 
 struct vm {
 	struct vm_config cfg;
