@@ -8,6 +8,7 @@
 #define PTE_PS (1ull << 7)
 #define ADDR_MASK 0x000ffffffffff000ull
 #define PF_P 1u
+#define CR4_SMEP (1ull << 20)
 
 static status_t read_entry(const struct gmem *gm, uint64_t addr, bool wide,
 			   uint64_t *e)
@@ -33,10 +34,20 @@ static bool allowed(uint64_t rights_w, uint64_t rights_u, unsigned access,
 	return true;
 }
 
-static status_t fault(uint32_t *pf_error, unsigned access, bool present)
+/* I/D is reported only with NX in use (PAE paging and EFER.NXE) or
+ * SMEP; otherwise it is 0 (SDM vol. 3, 4.7; APM vol. 2, 8.4.2). */
+static bool reports_fetch(const struct gwalk_regs *r)
+{
+	return (r->cr4 & CR4_SMEP) ||
+	       ((r->cr4 & CR4_PAE) && (r->efer & EFER_NXE));
+}
+
+static status_t fault(uint32_t *pf_error, unsigned access, bool present,
+		      const struct gwalk_regs *r)
 {
 	*pf_error = (present ? PF_P : 0) | ((access & GW_WRITE) ? 2 : 0) |
-		    ((access & GW_USER) ? 4 : 0) | ((access & GW_FETCH) ? 16 : 0);
+		    ((access & GW_USER) ? 4 : 0) |
+		    ((access & GW_FETCH) && reports_fetch(r) ? 16 : 0);
 	return ST_EFAULT;
 }
 
@@ -65,7 +76,7 @@ status_t gwalk(const struct gmem *gm, const struct gwalk_regs *r,
 			return ST_EFAULT;
 		}
 		if (!(e & PTE_P))
-			return fault(pf_error, access, false);
+			return fault(pf_error, access, false, r);
 		/* PAE PDPTEs carry no rights (SDM vol. 3, 4.4.1). */
 		if (!(wide && !lm && level == 3)) {
 			w &= (e & PTE_W) != 0;
@@ -76,7 +87,7 @@ status_t gwalk(const struct gmem *gm, const struct gwalk_regs *r,
 			     (wide || (r->cr4 & CR4_PSE));
 		if (large || level == 1) {
 			if (!allowed(w, u, access, r->cr0))
-				return fault(pf_error, access, true);
+				return fault(pf_error, access, true, r);
 			uint64_t page = 1ull << shift;
 			uint64_t base = e & ADDR_MASK & ~(page - 1);
 			if (!wide && large) /* PSE-36: bits 13-20 are address 32-39 */
