@@ -110,8 +110,10 @@ static status_t load_elf(struct gmem *gm, const struct mb_image *img,
 	*entry = eh->entry;
 	*end = 0;
 	for (unsigned i = 0; i < eh->phnum; i++) {
-		const struct elf32_phdr *ph =
-			(const void *)(img->kernel + eh->phoff + i * sizeof *ph);
+		struct elf32_phdr copy;
+		const struct elf32_phdr *ph = &copy;
+		/* Copied out: nothing makes e_phoff a multiple of 4. */
+		memcpy(&copy, img->kernel + eh->phoff + i * sizeof copy, sizeof copy);
 		if (ph->type != PT_LOAD || !ph->memsz)
 			continue;
 		if (ph->filesz > ph->memsz || ph->offset > img->kernel_size ||
