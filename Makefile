@@ -62,7 +62,8 @@ $(BUILD)/efi/%.o: %.S | deps
 
 $(BUILD)/hv.so: $(HV_OBJS) linker.ld
 	ld $(EFI_LDFLAGS) $(EFI_LIB)/crt0-efi-x86_64.o $(HV_OBJS) \
-		/usr/lib/x86_64-linux-gnu/liblz4.a -lefi -lgnuefi -o $@
+		/usr/lib/x86_64-linux-gnu/liblz4.a -lefi -lgnuefi \
+		$(shell $(CC) -print-libgcc-file-name) -o $@
 	@if nm -u $@ | grep -q .; then echo "undefined symbols:"; nm -u $@; \
 		rm -f $@; exit 1; fi
 

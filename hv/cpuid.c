@@ -5,18 +5,21 @@
 #include <string.h>
 #include "hv/exit.h"
 #include "hv/hv.h"
+#include "hv/lapic.h"
+#include "hv/vm.h"
 #include "hv/x86.h"
 
 #define HV_SIGNATURE "SnapVisor-HV" /* 12 bytes: EBX, ECX, EDX */
-#define HV_MAX_LEAF 0x40000001u
+#define HV_MAX_LEAF 0x40000010u
 
 /* Leaf 1 ECX: keep SSE3, PCLMUL, SSSE3, FMA, CX16, SSE4.1/4.2, MOVBE,
  * POPCNT, AES, XSAVE, AVX, F16C, RDRAND. Dropped: DTES64, MONITOR, DS-CPL,
- * VMX, SMX, EST, TM2, CNXT-ID, SDBG, xTPR, PDCM, PCID, DCA, x2APIC,
- * TSC-deadline (no local APIC yet). */
+ * VMX, SMX, EST, TM2, CNXT-ID, SDBG, xTPR, PDCM, PCID, DCA. x2APIC and
+ * TSC-deadline are always set: the local APIC model has both. */
 #define L1_ECX_KEEP 0x76d83203u
-/* Leaf 1 EDX: drop MCE, APIC (none yet), MCA, DS, ACPI, HTT, TM, PBE. */
-#define L1_EDX_DROP ((1u << 7) | (1u << 9) | (1u << 14) | (1u << 21) | \
+#define L1_ECX_SET ((1u << 21) | (1u << 24) | (1u << 31))
+/* Leaf 1 EDX: drop MCE, MCA, DS, ACPI, HTT, TM, PBE; APIC is set. */
+#define L1_EDX_DROP ((1u << 7) | (1u << 14) | (1u << 21) | \
 		     (1u << 22) | (1u << 28) | (1u << 29) | (1u << 31))
 /* Leaf 7 EBX: drop TSC_ADJUST(1), SGX(2), INVPCID(10), RDT-M(12), MPX(14),
  * RDT-A(15), Intel PT(25). */
@@ -50,10 +53,12 @@ static void leaf1(struct vcpu *v, uint32_t r[4])
 {
 	uint64_t cr4 = vcpu_reg(v, VR_CR4);
 	r[1] = (r[1] & 0x0000ffffu) | (1u << 16) | (v->id << 24);
-	r[2] = (r[2] & L1_ECX_KEEP) | (1u << 31);
+	r[2] = (r[2] & L1_ECX_KEEP) | L1_ECX_SET;
 	if (cr4 & CR4_OSXSAVE)
 		r[2] |= 1u << 27;
-	r[3] &= ~L1_EDX_DROP;
+	r[3] = (r[3] & ~L1_EDX_DROP) | (1u << 9);
+	if (v->lapic && !(v->lapic->s.apic_base & (1u << 11)))
+		r[3] &= ~(1u << 9); /* APIC globally off (SDM vol. 3, 11.4.3) */
 }
 
 /* Topology (leaves 4, 0xB, 0x1F): one core, one thread. */
@@ -97,6 +102,11 @@ void cpuid_guest(struct vcpu *v, uint32_t leaf, uint32_t sub, uint32_t r[4])
 	if (leaf >= 0x40000000u && leaf <= HV_MAX_LEAF) {
 		if (leaf == 0x40000000u)
 			signature(r);
+		/* Timing leaf as VMware and KVM define it: TSC and APIC bus in kHz. */
+		if (leaf == 0x40000010u) {
+			r[0] = (uint32_t)(vclock_hz(v->vm) / 1000);
+			r[1] = (uint32_t)(LAPIC_BUS_HZ / 1000);
+		}
 		return;
 	}
 	if ((basic && leaf > host_max(0)) || (ext && leaf > host_max(0x80000000u)) ||

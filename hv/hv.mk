@@ -8,7 +8,9 @@ HV_SRCS += boot/efi_main.c boot/plat_mem.c boot/plat_file.c \
 	boot/plat_console.c \
 	$(HV_PORTABLE) hv/lib/string.c hv/log.c hv/main.c hv/console.c \
 	hv/vm.c hv/vm_mem.c hv/loader.c hv/cpuid.c hv/msr.c hv/exit.c \
-	hv/cr.c hv/mmio.c hv/guest.c hv/string_io.c hv/fpu.c hv/dev/uart16550.c hv/dev/debugexit.c \
+	hv/cr.c hv/mmio.c hv/guest.c hv/string_io.c hv/fpu.c hv/dev/uart16550.c \
+	hv/dev/debugexit.c hv/irq.c hv/intr.c hv/vclock.c hv/dev/lapic.c \
+	hv/dev/lapic_timer.c hv/dev/lapic_access.c hv/dev/ioapic.c hv/dev/pic8259.c \
 	svm/svm.c svm/svm_exit.c svm/svm_entry.S \
 	vmx/vmx.c vmx/vmx_vmcs.c vmx/vmx_vcpu.c vmx/vmx_exit.c vmx/vmx_entry.S
 
@@ -25,3 +27,4 @@ UNIT_TESTS += $(BUILD)/unit/dev_devices
 $(BUILD)/unit/dev_devices: tests/unit/dev_devices.c $(HV_DEV_SRCS) | deps
 	@mkdir -p $(dir $@)
 	$(CC) $(UNIT_CFLAGS) -o $@ $< $(HV_DEV_SRCS) $(UNIT_LIBS)
+include hv/acpi/acpi.mk

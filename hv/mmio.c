@@ -7,6 +7,7 @@
 #include "hv/decode.h"
 #include "hv/exit.h"
 #include "hv/guest.h"
+#include "hv/lapic.h"
 #include "hv/log.h"
 #include "hv/vm.h"
 #include "hv/x86.h"
@@ -46,8 +47,13 @@ void exit_memory_fault(struct vcpu *v, uint64_t gpa, bool write, bool fetch_acce
 	uint64_t val = ~0ull;
 	if (in.dir == INSN_STORE)
 		val = in.reg < 0 ? in.imm : store_value(v, &in);
-	bus_access(&v->vm->bus, BUS_MMIO, gpa, in.mem_size, in.dir == INSN_STORE,
-		   &val);
+	struct lapic *l = v->lapic;
+	uint64_t apic = l ? l->s.apic_base & ~0xfffull : 0;
+	if (l && lapic_xapic_enabled(l) && gpa - apic < 0x1000)
+		lapic_mmio(l, gpa - apic, in.mem_size, in.dir == INSN_STORE, &val);
+	else
+		bus_access(&v->vm->bus, BUS_MMIO, gpa, in.mem_size,
+			   in.dir == INSN_STORE, &val);
 	if (in.dir == INSN_LOAD && in.reg == RSP)
 		vcpu_set_reg(v, VR_RSP, insn_merge_reg(&in, vcpu_reg(v, VR_RSP), val));
 	else if (in.dir == INSN_LOAD)

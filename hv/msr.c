@@ -4,6 +4,7 @@
  * through the accessors), in a per-vCPU store, or a constant. An MSR no
  * rule names raises #GP, as on a processor that lacks it. */
 #include "hv/exit.h"
+#include "hv/lapic.h"
 #include "hv/log.h"
 #include "hv/vm.h"
 #include "hv/x86.h"
@@ -21,7 +22,6 @@ struct msr_rule {
 static const struct msr_rule rules[] = {
 	{ 0x10, 0x10, K_TSC, 0, 0, 0 },
 	{ 0x17, 0x17, K_CONST, 0, 0, true },            /* platform ID */
-	{ 0x1b, 0x1b, K_STORE, MSRS_APIC_BASE, 0, 0 },
 	/* Locked with VMX off: guests do not try VMXON (SDM vol. 3, 23.7). */
 	{ 0x3a, 0x3a, K_CONST, 0, 1, false },
 	{ 0x8b, 0x8b, K_CONST, 0, 0, true },            /* microcode rev */
@@ -79,8 +79,8 @@ static bool efer_write(struct vcpu *v, uint64_t val)
 static bool msr_read(struct vcpu *v, uint32_t msr, uint64_t *val)
 {
 	const struct msr_rule *r = find_rule(msr);
-	if (!r)
-		return false;
+	if (!r) /* IA32_APIC_BASE, TSC_DEADLINE, x2APIC registers */
+		return v->lapic && lapic_rdmsr(v->lapic, msr, val);
 	switch (r->kind) {
 	case K_STATE: *val = vcpu_reg(v, (enum vreg)r->where); break;
 	case K_STORE: *val = v->msr_store[r->where + (msr - r->first)]; break;
@@ -95,7 +95,7 @@ static bool msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
 {
 	const struct msr_rule *r = find_rule(msr);
 	if (!r)
-		return false;
+		return v->lapic && lapic_wrmsr(v->lapic, msr, val);
 	switch (r->kind) {
 	case K_STATE:
 		if (r->where != VR_PAT && r->where != VR_SYSENTER_CS &&
@@ -104,8 +104,6 @@ static bool msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
 		vcpu_set_reg(v, (enum vreg)r->where, val);
 		return true;
 	case K_STORE:
-		if (msr == 0x1b && (val & 0xffull))
-			return false;
 		v->msr_store[r->where + (msr - r->first)] = val;
 		return true;
 	case K_CONST:
@@ -117,13 +115,6 @@ static bool msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
 		return efer_write(v, val);
 	}
 	return false;
-}
-
-void msr_init_vcpu(struct vcpu *v)
-{
-	/* APIC at its reset address, enabled, this vCPU the BSP. */
-	v->msr_store[MSRS_APIC_BASE] = 0xfee00000ull | (1u << 11) |
-				       (v->id == 0 ? 1u << 8 : 0);
 }
 
 void exit_rdmsr(struct vcpu *v)

@@ -22,7 +22,7 @@ struct mb_info {
 	uint32_t mmap_length, mmap_addr;
 	uint32_t drives_length, drives_addr, config_table, boot_loader_name;
 	uint32_t apm_table;
-	uint32_t vbe[4];
+	uint32_t vbe_control_info, vbe_mode_info;
 	uint16_t vbe_mode, vbe_seg, vbe_off, vbe_len;
 };
 enum { MBI_MEM = 1u << 0, MBI_CMDLINE = 1u << 2, MBI_MODS = 1u << 3,

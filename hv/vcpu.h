@@ -11,6 +11,7 @@
 
 struct vm;
 struct npt_format;
+struct lapic;
 
 /* Registers the exit emulators read and write often. */
 enum vreg { VR_RIP, VR_RSP, VR_RFLAGS, VR_CR0, VR_CR3, VR_CR4, VR_EFER,
@@ -20,7 +21,7 @@ enum vreg { VR_RIP, VR_RSP, VR_RFLAGS, VR_CR0, VR_CR3, VR_CR4, VR_EFER,
 	    NR_VREGS };
 
 /* MSRs the hypervisor keeps for the guest (msr.c). */
-enum { MSRS_APIC_BASE, MSRS_MTRR_VAR, MSRS_MTRR_FIX = MSRS_MTRR_VAR + 16,
+enum { MSRS_MTRR_VAR, MSRS_MTRR_FIX = MSRS_MTRR_VAR + 16,
        MSRS_MTRR_DEF = MSRS_MTRR_FIX + 11, NR_MSR_STORE };
 
 struct vcpu {
@@ -33,8 +34,10 @@ struct vcpu {
 	uint64_t xcr0;     /* guest's XCR0 (loaded while it runs) */
 	void *fpu_area;    /* guest x87/SSE/AVX state while host code runs */
 	bool halted;
+	struct lapic *lapic;
 	uint64_t msr_store[NR_MSR_STORE];
 	void *vendor;      /* the VMCS or VMCB and friends */
+	uint64_t deadline; /* clock value by which the next run must exit */
 	uint64_t exits;
 };
 
@@ -59,6 +62,14 @@ struct vcpu_ops {
 	void (*dump)(struct vcpu *vcpu);
 	/* Drops cached nested translations after permissions were reduced. */
 	void (*flush_npt)(struct vcpu *vcpu);
+	/* Event injection (SDM vol. 3, 27.6; APM vol. 2, 15.20-15.21). */
+	bool (*event_pending)(struct vcpu *vcpu);
+	bool (*interrupt_allowed)(struct vcpu *vcpu);
+	bool (*nmi_allowed)(struct vcpu *vcpu);
+	void (*inject_interrupt)(struct vcpu *vcpu, uint8_t vector);
+	void (*inject_nmi)(struct vcpu *vcpu);
+	/* Exit as soon as the guest can take an interrupt (irq) or NMI. */
+	void (*request_window)(struct vcpu *vcpu, bool irq, bool nmi);
 };
 
 extern const struct vcpu_ops vmx_ops, svm_ops;

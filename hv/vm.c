@@ -5,7 +5,12 @@
  * Environment: bootstrap processor, boot services, interrupts on. */
 #include <stdarg.h>
 #include <string.h>
+#include <stdlib.h>
 #include "hv/hv.h"
+#include "hv/intr.h"
+#include "hv/ioapic.h"
+#include "hv/lapic.h"
+#include "hv/pic.h"
 #include "hv/lib/fmt.h"
 #include "hv/log.h"
 #include "hv/platform.h"
@@ -13,8 +18,6 @@
 #include "hv/x86.h"
 
 #define POLL_INTERVAL_US 10000
-
-void msr_init_vcpu(struct vcpu *v);
 
 void vm_stop(struct vm *vm, enum vm_stop why, int code, const char *fmt, ...)
 {
@@ -41,7 +44,11 @@ status_t vm_add_device(struct vm *vm, struct device *dev)
 
 static status_t add_devices(struct vm *vm)
 {
-	status_t st = vm_add_device(vm, uart16550_create(vm, 0x3f8));
+	status_t st = vm_add_device(vm, pic_create(vm));
+	if (!st)
+		st = vm_add_device(vm, ioapic_create(vm));
+	if (!st)
+		st = vm_add_device(vm, uart16550_create(vm, 0x3f8));
 	if (!st)
 		st = vm_add_device(vm, debugexit_create(vm, 0xf4));
 	return st;
@@ -54,12 +61,13 @@ static status_t vcpu_create(struct vm *vm, unsigned id)
 	v->vm = vm;
 	v->id = id;
 	v->xcr0 = 1;
+	v->deadline = UINT64_MAX;
 	v->fpu_area = fpu_alloc_area();
 	if (!v->fpu_area)
 		return ST_ENOMEM;
-	msr_init_vcpu(v);
 	vm->nvcpus = id + 1;
-	return vcpu_ops->vcpu_create(v);
+	status_t st = lapic_create(v);
+	return st ? st : vcpu_ops->vcpu_create(v);
 }
 
 status_t vm_create(struct vm *vm, const struct vm_config *cfg)
@@ -69,10 +77,12 @@ status_t vm_create(struct vm *vm, const struct vm_config *cfg)
 	vm->cfg = *cfg;
 	if ((st = vm_mem_create(vm, cfg->memory)))
 		goto fail;
-	if ((st = add_devices(vm)))
-		goto fail;
 	if ((st = vcpu_create(vm, 0))) {
 		hv_log("cannot create vCPU 0: %s", status_str(st));
+		goto fail;
+	}
+	if ((st = add_devices(vm))) {
+		hv_log("cannot create the devices: %s", status_str(st));
 		goto fail;
 	}
 	if ((st = vm_load_guest(vm)))
@@ -89,8 +99,12 @@ void vm_destroy(struct vm *vm)
 		vcpu_ops->vcpu_destroy(&vm->vcpu[i]);
 		if (vm->vcpu[i].fpu_area)
 			plat_free_pages(vm->vcpu[i].fpu_area, 4);
+		free(vm->vcpu[i].lapic);
 	}
 	vm->nvcpus = 0;
+	for (unsigned i = 0; i < vm->ndevs; i++)
+		free(vm->dev[i]);
+	vm->ndevs = 0;
 	vm_mem_destroy(vm);
 }
 
@@ -101,25 +115,41 @@ static void poll_devices(struct vm *vm)
 			vm->dev[i]->poll(vm->dev[i]);
 }
 
-/* A halted vCPU waits in the host for the next host interrupt. */
-static void idle(void)
+/* A halted vCPU waits in the host until its next virtual timer, the
+ * next device poll, or an interrupt that wakes it. Waits longer than
+ * the firmware's tick sleep in HLT; shorter ones spin on the TSC, so
+ * that timers are on time without a host timer of our own. */
+static void idle(struct vcpu *v, uint64_t until)
 {
-	__asm__ volatile("sti; hlt" ::: "memory");
+	uint64_t tick = plat_tsc_hz() / 100;
+	while (v->halted && !intr_wakes_halted(v)) {
+		uint64_t now = rdtsc();
+		if (now >= until)
+			return;
+		if (until - now > tick)
+			__asm__ volatile("sti; hlt" ::: "memory");
+		else
+			__asm__ volatile("pause" ::: "memory");
+	}
+	v->halted = false;
 }
 
 void vm_run(struct vm *vm)
 {
 	struct vcpu *v = &vm->vcpu[0];
-	uint64_t next_poll = 0;
+	uint64_t next_poll = 0, poll_ticks = plat_tsc_hz() / 1000000 *
+					     POLL_INTERVAL_US;
 	while (vm->stop == VM_RUNNING) {
-		if (v->halted)
-			idle();
-		else
-			vcpu_ops->run(v);
-		uint64_t now = plat_time_us();
+		uint64_t now = rdtsc();
+		uint64_t next_timer = vtimer_run_due(&vm->timers, now);
 		if (now >= next_poll) {
 			poll_devices(vm);
-			next_poll = now + POLL_INTERVAL_US;
+			next_poll = now + poll_ticks;
 		}
+		v->deadline = next_timer < next_poll ? next_timer : next_poll;
+		if (v->halted)
+			idle(v, v->deadline);
+		else
+			vcpu_ops->run(v);
 	}
 }

@@ -37,6 +37,7 @@ struct vm {
 	unsigned ndevs;
 	struct bus bus;
 	struct vtimer_set timers;
+	struct device *ioapic, *pic; /* interrupt controllers (hv/irq.c) */
 	enum vm_stop stop;
 	int exit_code;
 	char stop_msg[192];

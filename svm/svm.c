@@ -247,6 +247,54 @@ static void svm_skip(struct vcpu *v)
 	s->vmcb->int_state &= ~1ull; /* the STI/MOV SS shadow ends here */
 }
 
+static bool svm_event_pending(struct vcpu *v)
+{
+	return (to_svm(v)->vmcb->event_inj & EVT_VALID) != 0;
+}
+
+static bool svm_interrupt_allowed(struct vcpu *v)
+{
+	struct vmcb *c = to_svm(v)->vmcb;
+	return (c->rflags & RFLAGS_IF) && !(c->int_state & 1) &&
+	       !svm_event_pending(v);
+}
+
+static bool svm_nmi_allowed(struct vcpu *v)
+{
+	return !to_svm(v)->nmi_masked && !(to_svm(v)->vmcb->int_state & 1) &&
+	       !svm_event_pending(v);
+}
+
+static void svm_inject_interrupt(struct vcpu *v, uint8_t vector)
+{
+	struct svm_vcpu *s = to_svm(v);
+	s->vmcb->event_inj = vector | EVT_TYPE_INTR | EVT_VALID;
+	s->event_injected = 1;
+}
+
+/* The hardware does not track NMI blocking for injected NMIs: hold
+ * further NMIs until the handler's IRET, which is intercepted. */
+static void svm_inject_nmi(struct vcpu *v)
+{
+	struct svm_vcpu *s = to_svm(v);
+	s->vmcb->event_inj = VEC_NMI | EVT_TYPE_NMI | EVT_VALID;
+	s->event_injected = 1;
+	s->nmi_masked = 1;
+	s->vmcb->intercept1 |= I1_IRET;
+}
+
+/* A virtual interrupt request (V_IRQ) makes the processor exit with
+ * VINTR as soon as the guest could take it (APM vol. 2, 15.21.4). */
+static void svm_request_window(struct vcpu *v, bool irq, bool nmi)
+{
+	struct vmcb *c = to_svm(v)->vmcb;
+	(void)nmi; /* the IRET intercept ends an NMI's blocking */
+	if (irq) {
+		c->vintr |= VINTR_V_IRQ | VINTR_PRIO_MAX | VINTR_IGN_TPR;
+		c->intercept1 |= I1_VINTR;
+	}
+}
+
 static void svm_flush_npt(struct vcpu *v)
 {
 	to_svm(v)->vmcb->tlb_control = TLB_FLUSH_ALL;
@@ -267,4 +315,10 @@ const struct vcpu_ops svm_ops = {
 	.skip_instruction = svm_skip,
 	.dump = svm_dump,
 	.flush_npt = svm_flush_npt,
+	.event_pending = svm_event_pending,
+	.interrupt_allowed = svm_interrupt_allowed,
+	.nmi_allowed = svm_nmi_allowed,
+	.inject_interrupt = svm_inject_interrupt,
+	.inject_nmi = svm_inject_nmi,
+	.request_window = svm_request_window,
 };

@@ -19,6 +19,7 @@ struct svm_vcpu {
 	uint64_t next_rip;    /* RIP after the instruction being handled */
 	uint8_t *iopm, *msrpm;
 	int event_injected;   /* an event was queued during this exit */
+	int nmi_masked;       /* an injected NMI's handler has not IRETed */
 };
 
 extern uint32_t svm_features;

@@ -6,6 +6,7 @@
  * Environment: the CPU that runs the vCPU, GIF toggled here. */
 #include "hv/exit.h"
 #include "hv/hv.h"
+#include "hv/intr.h"
 #include "hv/log.h"
 #include "hv/vm.h"
 #include "hv/x86.h"
@@ -16,6 +17,19 @@ typedef void (*svm_exit_fn)(struct vcpu *v, struct vmcb *c);
 static void on_intr(struct vcpu *v, struct vmcb *c)
 {
 	(void)v, (void)c; /* taken by the host at STGI */
+}
+
+static void on_vintr(struct vcpu *v, struct vmcb *c)
+{
+	(void)v;
+	c->vintr &= ~(VINTR_V_IRQ | VINTR_PRIO_MAX | VINTR_IGN_TPR);
+	c->intercept1 &= ~I1_VINTR;
+}
+
+static void on_iret(struct vcpu *v, struct vmcb *c)
+{
+	to_svm(v)->nmi_masked = 0;
+	c->intercept1 &= ~I1_IRET;
 }
 
 static void on_cpuid(struct vcpu *v, struct vmcb *c)
@@ -87,6 +101,8 @@ static const svm_exit_fn exit_table[SVM_EXIT_MAX + 1] = {
 	[SVM_EXIT_INTR] = on_intr,
 	[SVM_EXIT_NMI] = on_intr,
 	[SVM_EXIT_SMI] = on_intr,
+	[SVM_EXIT_VINTR] = on_vintr,
+	[SVM_EXIT_IRET] = on_iret,
 	[SVM_EXIT_CPUID] = on_cpuid,
 	[SVM_EXIT_INVD] = on_invd,
 	[SVM_EXIT_WBINVD] = on_invd,
@@ -145,7 +161,7 @@ void svm_run(struct vcpu *v)
 {
 	struct svm_vcpu *s = to_svm(v);
 	struct vmcb *c = s->vmcb;
-	s->event_injected = 0;
+	intr_prepare_entry(v);
 	fpu_enter_guest(v->xcr0, v->fpu_area);
 	__asm__ volatile("clgi" ::: "memory");
 	svm_vmrun(s->vmcb_pa, v->gpr, svm_host_vmcb_pa);
@@ -154,6 +170,7 @@ void svm_run(struct vcpu *v)
 	__asm__ volatile("stgi" ::: "memory");
 	c->tlb_control = 0;
 	c->event_inj = 0;
+	s->event_injected = 0;
 	v->exits++;
 	dispatch(v, c);
 	c->rax = v->gpr[RAX];

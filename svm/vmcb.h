@@ -61,7 +61,7 @@ _Static_assert(sizeof(struct vmcb) == 0x1000, "vmcb size");
 /* intercept1 (vector 3) and intercept2 (vector 4) bits, Table B-1. */
 enum {
 	I1_INTR = 1u << 0, I1_NMI = 1u << 1, I1_SMI = 1u << 2, I1_INIT = 1u << 3,
-	I1_CPUID = 1u << 18, I1_INVD = 1u << 22, I1_HLT = 1u << 24,
+	I1_VINTR = 1u << 4, I1_IRET = 1u << 20, I1_CPUID = 1u << 18, I1_INVD = 1u << 22, I1_HLT = 1u << 24,
 	I1_INVLPGA = 1u << 26, I1_IOIO = 1u << 27, I1_MSR = 1u << 28,
 	I1_TASK_SWITCH = 1u << 29, I1_SHUTDOWN = 1u << 31,
 	I2_VMRUN = 1u << 0, I2_VMMCALL = 1u << 1, I2_VMLOAD = 1u << 2,
@@ -72,6 +72,9 @@ enum {
 };
 
 #define VINTR_MASKING (1ull << 24)
+#define VINTR_V_IRQ (1ull << 8)
+#define VINTR_PRIO_MAX (0xfull << 16)
+#define VINTR_IGN_TPR (1ull << 20)
 #define NP_ENABLE 1ull
 #define TLB_FLUSH_ALL 1
 
@@ -86,7 +89,8 @@ enum {
 /* Exit codes, appendix C. */
 enum {
 	SVM_EXIT_EXCP_BASE = 0x40, SVM_EXIT_INTR = 0x60, SVM_EXIT_NMI = 0x61,
-	SVM_EXIT_SMI = 0x62, SVM_EXIT_INIT = 0x63, SVM_EXIT_RDTSC = 0x6e,
+	SVM_EXIT_SMI = 0x62, SVM_EXIT_INIT = 0x63, SVM_EXIT_VINTR = 0x64,
+	SVM_EXIT_IRET = 0x74, SVM_EXIT_RDTSC = 0x6e,
 	SVM_EXIT_CPUID = 0x72, SVM_EXIT_INVD = 0x76, SVM_EXIT_PAUSE = 0x77,
 	SVM_EXIT_HLT = 0x78, SVM_EXIT_INVLPGA = 0x7a, SVM_EXIT_IOIO = 0x7b,
 	SVM_EXIT_MSR = 0x7c, SVM_EXIT_TASK_SWITCH = 0x7d,

@@ -61,7 +61,10 @@ enum vmcs_field {
  * (25.8.1) controls. */
 #define PIN_EXT_INT_EXIT (1u << 0)
 #define PIN_NMI_EXIT (1u << 3)
+#define PIN_VIRTUAL_NMIS (1u << 5)
 #define PIN_PREEMPT_TIMER (1u << 6)
+#define PROC_INTR_WINDOW (1u << 2)
+#define PROC_NMI_WINDOW (1u << 22)
 #define PROC_HLT_EXIT (1u << 7)
 #define PROC_MWAIT_EXIT (1u << 10)
 #define PROC_CR3_LOAD (1u << 15)
@@ -84,12 +87,19 @@ enum vmcs_field {
 /* Event injection format (25.8.3). */
 #define INTR_VALID (1u << 31)
 #define INTR_ERR_VALID (1u << 11)
+#define INTR_TYPE_EXT (0u << 8)
+#define INTR_TYPE_NMI (2u << 8)
 #define INTR_TYPE_HW_EXC (3u << 8)
+/* Guest interruptibility state (25.4.2, Table 25-3). */
+#define BLOCK_STI (1u << 0)
+#define BLOCK_MOV_SS (1u << 1)
+#define BLOCK_NMI (1u << 3)
 
 /* Exit reasons (appendix C). */
 enum {
 	EXIT_EXC_NMI = 0, EXIT_EXT_INT = 1, EXIT_TRIPLE_FAULT = 2, EXIT_INIT = 3,
-	EXIT_SIPI = 4, EXIT_TASK_SWITCH = 9, EXIT_CPUID = 10, EXIT_GETSEC = 11,
+	EXIT_SIPI = 4, EXIT_INTR_WINDOW = 7, EXIT_NMI_WINDOW = 8,
+	EXIT_TASK_SWITCH = 9, EXIT_CPUID = 10, EXIT_GETSEC = 11,
 	EXIT_HLT = 12, EXIT_INVD = 13, EXIT_VMCALL = 18, EXIT_VMCLEAR = 19,
 	EXIT_VMLAUNCH = 20, EXIT_VMPTRLD = 21, EXIT_VMPTRST = 22,
 	EXIT_VMREAD = 23, EXIT_VMRESUME = 24, EXIT_VMWRITE = 25,

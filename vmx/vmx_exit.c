@@ -6,16 +6,28 @@
  * are off from just before entry until GDTR/IDTR are whole again. */
 #include "hv/exit.h"
 #include "hv/hv.h"
+#include "hv/intr.h"
+#include "hv/platform.h"
 #include "hv/log.h"
 #include "hv/vm.h"
 #include "hv/x86.h"
 #include "vmx/vmx.h"
+
+#define VMX_SLICE_HZ 100
 
 typedef void (*vmx_exit_fn)(struct vcpu *v, uint64_t qual);
 
 static void on_nothing(struct vcpu *v, uint64_t qual)
 {
 	(void)v, (void)qual; /* host interrupt or end of the time slice */
+}
+
+/* The window opened: drop the request; the injection follows at entry. */
+static void on_window(struct vcpu *v, uint64_t qual)
+{
+	(void)v, (void)qual;
+	vmwrite(PROC_CONTROLS, vmread(PROC_CONTROLS) &
+			       ~(uint64_t)(PROC_INTR_WINDOW | PROC_NMI_WINDOW));
 }
 
 static void on_exception(struct vcpu *v, uint64_t qual)
@@ -115,6 +127,8 @@ static const vmx_exit_fn exit_table[EXIT_REASON_MAX + 1] = {
 	[EXIT_EXC_NMI] = on_exception,
 	[EXIT_EXT_INT] = on_nothing,
 	[EXIT_PREEMPT_TIMER] = on_nothing,
+	[EXIT_INTR_WINDOW] = on_window,
+	[EXIT_NMI_WINDOW] = on_window,
 	[EXIT_TRIPLE_FAULT] = on_triple_fault,
 	[EXIT_CPUID] = on_cpuid,
 	[EXIT_HLT] = on_hlt,
@@ -175,10 +189,21 @@ static void reinject_vectoring(struct vmx_vcpu *x)
 	vmwrite(ENTRY_INSN_LEN, vmread(EXIT_INSN_LEN));
 }
 
+/* The VMX preemption timer ends the run by the vCPU's deadline (a
+ * virtual timer) or after a time slice, whichever is first (25.5.1). */
+static void set_preemption_timer(struct vcpu *v)
+{
+	uint64_t now = rdtsc(), slice = plat_tsc_hz() / VMX_SLICE_HZ;
+	uint64_t left = v->deadline > now ? v->deadline - now : 0;
+	uint64_t ticks = (left < slice ? left : slice) >> (vmx_caps.misc & 0x1f);
+	vmwrite(PREEMPTION_TIMER, ticks > 0xffffffffu ? 0xffffffffu : ticks);
+}
+
 void vmx_run(struct vcpu *v)
 {
 	struct vmx_vcpu *x = to_vmx(v);
-	x->event_injected = false;
+	intr_prepare_entry(v);
+	set_preemption_timer(v);
 	fpu_enter_guest(v->xcr0, v->fpu_area);
 	irq_disable();
 	write_cr2(v->cr2);
@@ -190,6 +215,7 @@ void vmx_run(struct vcpu *v)
 	fpu_leave_guest(v->xcr0, v->fpu_area);
 	irq_enable();
 	vmwrite(ENTRY_INTR_INFO, 0);
+	x->event_injected = false;
 	v->exits++;
 	if (failed) {
 		exit_entry_failed(v, x->launched ? "VMRESUME failed" : "VMLAUNCH failed",

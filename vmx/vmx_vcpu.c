@@ -208,6 +208,51 @@ static void vmx_skip(struct vcpu *v)
 	vmwrite(GUEST_INTERRUPTIBILITY, vmread(GUEST_INTERRUPTIBILITY) & ~3ull);
 }
 
+static bool vmx_event_pending(struct vcpu *v)
+{
+	(void)v;
+	return (vmread(ENTRY_INTR_INFO) & INTR_VALID) != 0;
+}
+
+static bool vmx_interrupt_allowed(struct vcpu *v)
+{
+	return (vmread(GUEST_RFLAGS) & RFLAGS_IF) &&
+	       !(vmread(GUEST_INTERRUPTIBILITY) & (BLOCK_STI | BLOCK_MOV_SS)) &&
+	       !vmx_event_pending(v);
+}
+
+/* With virtual NMIs the processor keeps "blocking by NMI" until the
+ * handler's IRET (SDM vol. 3, 26.3 and 27.3). */
+static bool vmx_nmi_allowed(struct vcpu *v)
+{
+	return !(vmread(GUEST_INTERRUPTIBILITY) &
+		 (BLOCK_STI | BLOCK_MOV_SS | BLOCK_NMI)) &&
+	       !vmx_event_pending(v);
+}
+
+static void vmx_inject_interrupt(struct vcpu *v, uint8_t vector)
+{
+	vmwrite(ENTRY_INTR_INFO, vector | INTR_TYPE_EXT | INTR_VALID);
+	to_vmx(v)->event_injected = true;
+}
+
+static void vmx_inject_nmi(struct vcpu *v)
+{
+	vmwrite(ENTRY_INTR_INFO, VEC_NMI | INTR_TYPE_NMI | INTR_VALID);
+	to_vmx(v)->event_injected = true;
+}
+
+static void vmx_request_window(struct vcpu *v, bool irq, bool nmi)
+{
+	uint32_t proc = (uint32_t)vmread(PROC_CONTROLS);
+	(void)v;
+	if (irq)
+		proc |= PROC_INTR_WINDOW;
+	if (nmi && (vmx_caps.proc[1] & PROC_NMI_WINDOW))
+		proc |= PROC_NMI_WINDOW;
+	vmwrite(PROC_CONTROLS, proc);
+}
+
 /* INVEPT, all contexts (SDM vol. 2, INVEPT type 2). */
 static void vmx_flush_npt(struct vcpu *v)
 {
@@ -231,4 +276,10 @@ const struct vcpu_ops vmx_ops = {
 	.skip_instruction = vmx_skip,
 	.dump = vmx_dump,
 	.flush_npt = vmx_flush_npt,
+	.event_pending = vmx_event_pending,
+	.interrupt_allowed = vmx_interrupt_allowed,
+	.nmi_allowed = vmx_nmi_allowed,
+	.inject_interrupt = vmx_inject_interrupt,
+	.inject_nmi = vmx_inject_nmi,
+	.request_window = vmx_request_window,
 };

@@ -16,7 +16,8 @@
 static status_t set_controls(struct vcpu *v)
 {
 	const struct vmx_caps *c = &vmx_caps;
-	uint32_t pin = PIN_EXT_INT_EXIT | PIN_NMI_EXIT | PIN_PREEMPT_TIMER;
+	uint32_t pin = PIN_EXT_INT_EXIT | PIN_NMI_EXIT | PIN_PREEMPT_TIMER |
+		       (c->pin[1] & PIN_VIRTUAL_NMIS);
 	uint32_t proc = PROC_HLT_EXIT | PROC_MWAIT_EXIT | PROC_MONITOR_EXIT |
 			PROC_UNCOND_IO | PROC_SECONDARY;
 	uint32_t proc2 = PROC2_EPT | PROC2_UNRESTRICTED;
