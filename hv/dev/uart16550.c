@@ -3,10 +3,12 @@
  * receive FIFO. Registers per the PC16550D datasheet: RBR/THR, IER,
  * IIR/FCR, LCR, MCR, LSR, MSR, SCR, and the divisor latch under LCR.DLAB.
  * Loopback (MCR bit 4) echoes to the receiver, as drivers probe it.
- * No interrupt controller exists yet, so IIR is kept but no IRQ raised. */
+ * The interrupt output drives IRQ 4 while an enabled condition holds and
+ * MCR.OUT2 is set (on a PC, OUT2 gates the UART's IRQ line). */
 #include <stdlib.h>
 #include <string.h>
 #include "hv/dev/device.h"
+#include "hv/irq.h"
 #include "hv/log.h"
 #include "hv/platform.h"
 #include "hv/vm.h"
@@ -16,7 +18,7 @@
 
 enum { IER_RDI = 1, IER_THRI = 2 };
 enum { LSR_DR = 0x01, LSR_THRE = 0x20, LSR_TEMT = 0x40 };
-enum { MCR_LOOP = 0x10 };
+enum { MCR_OUT2 = 0x08, MCR_LOOP = 0x10 };
 enum { IIR_NONE = 0x01, IIR_THRI = 0x02, IIR_RDI = 0x04, IIR_FIFO = 0xc0 };
 
 struct uart_state {
@@ -29,6 +31,8 @@ struct uart_state {
 struct uart {
 	struct device dev;
 	struct uart_state s;
+	unsigned irq;
+	bool irq_level;
 };
 
 static void rx_push(struct uart *u, uint8_t c)
@@ -118,6 +122,18 @@ static void uart_write(struct uart *u, unsigned reg, uint8_t v)
 	}
 }
 
+/* Recomputes the IRQ line from IER, the FIFO, THRE and OUT2. */
+static void update_irq(struct uart *u)
+{
+	bool pending = ((u->s.ier & IER_RDI) && u->s.rx_count) ||
+		       ((u->s.ier & IER_THRI) && u->s.thr_irq_pending);
+	bool level = pending && (u->s.mcr & MCR_OUT2);
+	if (level != u->irq_level && u->dev.vm) {
+		u->irq_level = level;
+		irq_set(u->dev.vm, u->irq, level);
+	}
+}
+
 static void uart_access(struct device *dev, int region, uint64_t offset,
 			unsigned size, bool write, uint64_t *val)
 {
@@ -128,6 +144,7 @@ static void uart_access(struct device *dev, int region, uint64_t offset,
 		uart_write(u, (unsigned)offset, (uint8_t)*val);
 	else
 		*val = (*val & ~0xffull) | uart_read(u, (unsigned)offset);
+	update_irq(u);
 }
 
 static void uart_poll(struct device *dev)
@@ -136,6 +153,7 @@ static void uart_poll(struct device *dev)
 	int c;
 	while (u->s.rx_count < FIFO_SIZE && (c = plat_console_getc()) >= 0)
 		rx_push(u, (uint8_t)c);
+	update_irq(u);
 }
 
 static void uart_save(const struct device *dev, void *buf)
@@ -153,6 +171,7 @@ static status_t uart_restore(struct device *dev, const void *buf, size_t len)
 	    s.rx_count > FIFO_SIZE)
 		return ST_ECORRUPT;
 	((struct uart *)dev)->s = s;
+	update_irq((struct uart *)dev);
 	return ST_OK;
 }
 
@@ -174,6 +193,7 @@ struct device *uart16550_create(struct vm *vm, uint16_t base)
 		.state_size = sizeof(struct uart_state), .save = uart_save,
 		.restore = uart_restore, .reset = uart_reset,
 	};
+	u->irq = 4;
 	uart_reset(&u->dev);
 	if (bus_claim(&vm->bus, BUS_PIO, base, 8, &u->dev, 0)) {
 		free(u);

@@ -27,6 +27,15 @@ int plat_console_getc(void)
 	return rx_text && *rx_text ? (unsigned char)*rx_text++ : -1;
 }
 
+static unsigned irq4_level, irq4_changes;
+
+void irq_set(struct vm *vm, unsigned irq, bool level)
+{
+	(void)vm;
+	if (irq == 4)
+		irq4_level = level, irq4_changes++;
+}
+
 void vm_stop(struct vm *vm, enum vm_stop why, int code, const char *fmt, ...)
 {
 	(void)fmt;
@@ -101,14 +110,19 @@ static void test_uart_registers(void **state)
 	assert_int_equal(tx_len, 0);
 	assert_int_equal(in8(u, 0), 0xa5);
 	assert_int_equal(in8(u, 6) & 0xf0, 0xf0);
-	/* IIR: receive data interrupt identified while data waits. */
+	/* IIR: receive data interrupt identified while data waits; IRQ 4
+	 * follows it only while OUT2 is set. */
 	out8(u, 4, 0x00);
 	out8(u, 1, 0x01);
 	rx_text = "x";
 	u->poll(u);
 	assert_int_equal(in8(u, 2) & 0x0f, 0x04);
+	assert_int_equal(irq4_level, 0);
+	out8(u, 4, 0x08);
+	assert_int_equal(irq4_level, 1);
 	in8(u, 0);
 	assert_int_equal(in8(u, 2) & 0x0f, 0x01);
+	assert_int_equal(irq4_level, 0);
 	free_dev(u);
 }
 
