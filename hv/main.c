@@ -72,16 +72,25 @@ static void report_stop(const struct vm *vm)
 	}
 }
 
-/* Builds and runs the VM once; false when it could not start. */
+/* Builds and runs the VM until it stops for good; a guest's reset
+ * (port 0xCF9, the keyboard controller) boots it again from its
+ * configuration, as a PC's reset reloads its firmware. False when it
+ * could not start. */
 bool hv_run_vm(const struct vm_config *cfg)
 {
-	if (vm_create(&the_vm, cfg)) {
-		hv_log("vm stopped: cannot start the VM");
-		return false;
+	for (;;) {
+		if (vm_create(&the_vm, cfg)) {
+			hv_log("vm stopped: cannot start the VM");
+			return false;
+		}
+		hv_log("starting VM: %llu MiB RAM, kernel '%s'",
+		       (unsigned long long)(cfg->memory >> 20), cfg->kernel);
+		vm_run(&the_vm);
+		if (the_vm.stop != VM_RESET)
+			break;
+		hv_log("vm reset: %s", the_vm.stop_msg);
+		vm_destroy(&the_vm);
 	}
-	hv_log("starting VM: %llu MiB RAM, kernel '%s'",
-	       (unsigned long long)(cfg->memory >> 20), cfg->kernel);
-	vm_run(&the_vm);
 	report_stop(&the_vm);
 	vm_destroy(&the_vm);
 	return true;
