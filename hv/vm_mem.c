@@ -38,15 +38,16 @@ static void add_range(struct vm *vm, uint64_t base, uint64_t size,
 }
 
 /* A PC's map: 640 KiB of conventional memory (there is no BIOS, so no
- * EBDA; mem_lower is 640 as QEMU reports it), the BIOS area reserved,
- * RAM from 1 MiB, and what does not fit below 3 GiB above 4 GiB. */
+ * EBDA; mem_lower is 640 as QEMU reports it), the BIOS area 0xE0000-
+ * 0xFFFFF reserved (it holds the ACPI tables, read-only to the guest, as
+ * a ROM), RAM from 1 MiB, and what does not fit below 3 GiB above 4 GiB. */
 static void build_map(struct vm *vm)
 {
 	uint64_t low = vm->ram_size < VM_LOW_RAM_LIMIT ? vm->ram_size
 						       : VM_LOW_RAM_LIMIT;
 	vm->nmap = 0;
 	add_range(vm, 0, 0xa0000, MEM_RAM);
-	add_range(vm, 0xf0000, 0x10000, MEM_RESERVED);
+	add_range(vm, VM_BIOS_BASE, VM_BIOS_SIZE, MEM_RESERVED);
 	add_range(vm, 0x100000, low - 0x100000, MEM_RAM);
 	if (vm->ram_size > low)
 		add_range(vm, 1ull << 32, vm->ram_size - low, MEM_RAM);
@@ -58,6 +59,8 @@ static status_t map_ram(struct vm *vm)
 						       : VM_LOW_RAM_LIMIT;
 	status_t st;
 	if ((st = gmem_add(&vm->mem, 0, 0xa0000, vm->ram)) ||
+	    (st = gmem_add(&vm->mem, VM_BIOS_BASE, VM_BIOS_SIZE,
+			   vm->ram + VM_BIOS_BASE)) ||
 	    (st = gmem_add(&vm->mem, 0x100000, low - 0x100000,
 			   vm->ram + 0x100000)))
 		return st;
@@ -67,8 +70,9 @@ static status_t map_ram(struct vm *vm)
 		return st;
 	for (unsigned i = 0; i < vm->mem.nregions; i++) {
 		const struct gmem_region *r = &vm->mem.region[i];
+		unsigned perms = r->gpa == VM_BIOS_BASE ? NPT_R | NPT_X : NPT_RWX;
 		st = npt_map(&vm->npt, r->gpa, (uint64_t)(uintptr_t)r->hva, r->size,
-			     NPT_RWX);
+			     perms);
 		if (st)
 			return st;
 	}
