@@ -1,0 +1,18 @@
+/* virtio_blk.h: the virtio-blk PCI device (virtio_blk.c) on a VHD chain
+ * the VM opened (hv/disk.h). The device does not own the chain: close it
+ * after destroying the device. */
+#ifndef HV_DEV_VIRTIO_BLK_H
+#define HV_DEV_VIRTIO_BLK_H
+#include "hv/dev/pci.h"
+
+struct vhd_chain;
+
+/* Registers the device at host slot (1-31) with its BARs placed and
+ * decoding on; NULL when out of memory, the slot is taken or the PCI
+ * window is full. A read-only leaf makes a read-only disk (F_RO). */
+struct device *virtio_blk_create(struct vm *vm, struct pci_host *host,
+				 unsigned slot, struct vhd_chain *disk);
+/* Unregisters (releases BARs) and frees the device. */
+void virtio_blk_destroy(struct device *dev);
+
+#endif
