@@ -29,3 +29,4 @@ $(BUILD)/unit/dev_devices: tests/unit/dev_devices.c $(HV_DEV_SRCS) | deps
 	$(CC) $(UNIT_CFLAGS) -o $@ $< $(HV_DEV_SRCS) $(UNIT_LIBS)
 include hv/acpi/acpi.mk
 include hv/dev/pci.mk
+include hv/dev/pc_devices.mk

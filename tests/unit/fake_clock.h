@@ -51,7 +51,7 @@ void irq_msi(struct vm *vm, uint64_t addr, uint32_t data)
 	msis++;
 }
 
-static void clear_irqs(void)
+static inline void clear_irqs(void)
 {
 	for (unsigned i = 0; i < IRQ_LINES; i++)
 		pulses[i] = rises[i] = 0, level[i] = false;
@@ -59,7 +59,7 @@ static void clear_irqs(void)
 }
 
 /* The clock moves to `t` and the VM's due timers fire. */
-static void run_to(struct vm *vm, uint64_t t)
+static inline void run_to(struct vm *vm, uint64_t t)
 {
 	fake_now = t;
 	vtimer_run_due(&vm->timers, t);
@@ -67,13 +67,13 @@ static void run_to(struct vm *vm, uint64_t t)
 
 /* Clock value `ticks` periods of a `rate` Hz clock after `t0`, rounded
  * up (the first TSC value at which they have all passed). */
-static uint64_t after(uint64_t t0, uint64_t ticks, uint64_t rate)
+static inline uint64_t after(uint64_t t0, uint64_t ticks, uint64_t rate)
 {
 	unsigned __int128 x = (unsigned __int128)ticks * fake_hz;
 	return t0 + (uint64_t)((x + rate - 1) / rate);
 }
 
-static struct vm *new_vm(void)
+static inline struct vm *new_vm(void)
 {
 	struct vm *vm = calloc(1, sizeof *vm);
 	if (!vm)
