@@ -27,6 +27,7 @@ void exit_memory_fault(struct vcpu *v, uint64_t gpa, bool write, bool fetch_acce
 	struct insn in;
 	enum cpu_mode mode = guest_mode(v);
 	if (fetch_access) {
+		vcpu_ops->dump(v);
 		vm_stop(v->vm, VM_FAULT, 0,
 			"vCPU %u executes at 0x%llx, where there is no RAM", v->id,
 			(unsigned long long)gpa);

@@ -12,7 +12,6 @@ struct vmx_vcpu {
 	uint64_t vmcs_pa;
 	bool launched;
 	bool event_injected;
-	uint64_t cr0_shadow, cr4_shadow;
 };
 
 struct vmx_caps {

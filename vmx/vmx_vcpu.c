@@ -55,9 +55,27 @@ static uint16_t ar_to_attr(uint32_t ar)
 	return (uint16_t)((ar & 0xff) | ((ar >> 4) & 0xf00));
 }
 
+/* What the guest reads: its own bits from the VMCS guest field, the
+ * hypervisor's bits from the read shadow (SDM vol. 3, 25.6.6). */
+static uint64_t guest_visible(enum vmcs_field real, enum vmcs_field shadow,
+			      uint64_t mask)
+{
+	return (vmread(real) & ~mask) | (vmread(shadow) & mask);
+}
+
+static uint64_t guest_cr0(void)
+{
+	return guest_visible(GUEST_CR0, CR0_SHADOW, CR0_NE);
+}
+
+static uint64_t guest_cr4(void)
+{
+	return guest_visible(GUEST_CR4, CR4_SHADOW, CR4_VMXE);
+}
+
 static void set_guest_cr0(struct vcpu *v, uint64_t val)
 {
-	to_vmx(v)->cr0_shadow = val;
+	(void)v;
 	vmwrite(CR0_SHADOW, val);
 	vmwrite(GUEST_CR0, (val | (vmx_caps.cr0_fixed0 & ~(CR0_PE | CR0_PG))) &
 				   vmx_caps.cr0_fixed1);
@@ -65,7 +83,7 @@ static void set_guest_cr0(struct vcpu *v, uint64_t val)
 
 static void set_guest_cr4(struct vcpu *v, uint64_t val)
 {
-	to_vmx(v)->cr4_shadow = val;
+	(void)v;
 	vmwrite(CR4_SHADOW, val);
 	vmwrite(GUEST_CR4, (val | vmx_caps.cr4_fixed0) & vmx_caps.cr4_fixed1);
 }
@@ -84,7 +102,7 @@ static void vmx_get_state(struct vcpu *v, struct cpu_state *cs)
 	memcpy(cs->gpr, v->gpr, sizeof cs->gpr);
 	cs->gpr[RSP] = vmread(GUEST_RSP);
 	cs->rip = vmread(GUEST_RIP), cs->rflags = vmread(GUEST_RFLAGS);
-	cs->cr0 = to_vmx(v)->cr0_shadow, cs->cr4 = to_vmx(v)->cr4_shadow;
+	cs->cr0 = guest_cr0(), cs->cr4 = guest_cr4();
 	cs->cr2 = v->cr2, cs->cr3 = vmread(GUEST_CR3);
 	cs->efer = vmread(GUEST_EFER), cs->xcr0 = v->xcr0;
 	cs->dr7 = vmread(GUEST_DR7), cs->dr6 = 0xffff0ff0;
@@ -161,8 +179,8 @@ static const uint32_t hw_msr[NR_VREGS] = {
 static uint64_t vmx_get_reg(struct vcpu *v, enum vreg r)
 {
 	switch (r) {
-	case VR_CR0: return to_vmx(v)->cr0_shadow;
-	case VR_CR4: return to_vmx(v)->cr4_shadow;
+	case VR_CR0: return guest_cr0();
+	case VR_CR4: return guest_cr4();
 	case VR_EFER: return vmread(GUEST_EFER);
 	case VR_CR2: return v->cr2;
 	case VR_CPL: return (vmread(GUEST_SEG_AR(SEG_SS)) >> 5) & 3;
