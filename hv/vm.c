@@ -6,6 +6,8 @@
 #include <stdarg.h>
 #include <string.h>
 #include <stdlib.h>
+#include "hv/acpi.h"
+#include "hv/dev/acpi_devices.h"
 #include "hv/hv.h"
 #include "hv/intr.h"
 #include "hv/ioapic.h"
@@ -51,6 +53,22 @@ static status_t add_devices(struct vm *vm)
 		st = vm_add_device(vm, uart16550_create(vm, 0x3f8));
 	if (!st)
 		st = vm_add_device(vm, debugexit_create(vm, 0xf4));
+	if (!st)
+		st = vm_add_device(vm, acpi_pm_create(vm));
+	if (!st)
+		st = vm_add_device(vm, i8042_create(vm));
+	return st;
+}
+
+/* The ACPI tables in the BIOS area, where a legacy scan finds the RSDP. */
+static status_t add_acpi(struct vm *vm)
+{
+	struct acpi_config cfg = { .nvcpus = vm->nvcpus,
+				   .table_base = ACPI_TABLE_BASE,
+				   .table_size = ACPI_TABLE_SIZE };
+	status_t st = acpi_build(&vm->mem, &cfg, &vm->rsdp);
+	if (st)
+		hv_log("cannot build the ACPI tables: %s", status_str(st));
 	return st;
 }
 
@@ -85,6 +103,8 @@ status_t vm_create(struct vm *vm, const struct vm_config *cfg)
 		hv_log("cannot create the devices: %s", status_str(st));
 		goto fail;
 	}
+	if ((st = add_acpi(vm)))
+		goto fail;
 	if ((st = vm_load_guest(vm)))
 		goto fail;
 	return ST_OK;

@@ -41,6 +41,7 @@ struct vm {
 	struct bus bus;
 	struct vtimer_set timers;
 	struct device *ioapic, *pic; /* interrupt controllers (hv/irq.c) */
+	uint64_t rsdp;               /* guest address of the ACPI RSDP */
 	enum vm_stop stop;
 	int exit_code;
 	char stop_msg[192];

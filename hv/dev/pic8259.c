@@ -228,6 +228,8 @@ static void pic_reset(struct device *dev)
 	p->s.version = PIC_STATE_VERSION;
 	p->s.c[0].imr = p->s.c[1].imr = 0xff;
 	p->s.c[0].base = 0x08, p->s.c[1].base = 0x70; /* the BIOS's vectors */
+	/* As a BIOS leaves it: the SCI (IRQ 9) and PCI INTx (IRQ 11) level. */
+	p->s.c[1].elcr = 0x0a;
 }
 
 static void pic_save(const struct device *dev, void *buf)
