@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include "hv/acpi.h"
 #include "hv/dev/acpi_devices.h"
+#include "hv/dev/pc_devices.h"
 #include "hv/hv.h"
 #include "hv/intr.h"
 #include "hv/ioapic.h"
@@ -15,6 +16,7 @@
 #include "hv/pic.h"
 #include "hv/lib/fmt.h"
 #include "hv/log.h"
+#include "hv/plat_storage.h"
 #include "hv/platform.h"
 #include "hv/vm.h"
 #include "hv/x86.h"
@@ -46,6 +48,9 @@ status_t vm_add_device(struct vm *vm, struct device *dev)
 
 static status_t add_devices(struct vm *vm)
 {
+	uint64_t low = vm->ram_size < VM_LOW_RAM_LIMIT ? vm->ram_size
+						       : VM_LOW_RAM_LIMIT;
+	uint64_t high = vm->ram_size - low;
 	status_t st = vm_add_device(vm, pic_create(vm));
 	if (!st)
 		st = vm_add_device(vm, ioapic_create(vm));
@@ -53,6 +58,10 @@ static status_t add_devices(struct vm *vm)
 		st = vm_add_device(vm, uart16550_create(vm, 0x3f8));
 	if (!st)
 		st = vm_add_device(vm, debugexit_create(vm, 0xf4));
+	if (!st)
+		st = vm_add_device(vm, pit8254_create(vm));
+	if (!st)
+		st = vm_add_device(vm, rtc_create(vm, plat_unix_time(), low, high));
 	if (!st)
 		st = vm_add_device(vm, acpi_pm_create(vm));
 	if (!st)
