@@ -9,6 +9,9 @@
 #include "hv/acpi.h"
 #include "hv/dev/acpi_devices.h"
 #include "hv/dev/pc_devices.h"
+#include "hv/dev/pci.h"
+#include "hv/dev/virtio_blk.h"
+#include "hv/disk.h"
 #include "hv/hv.h"
 #include "hv/intr.h"
 #include "hv/ioapic.h"
@@ -46,6 +49,23 @@ status_t vm_add_device(struct vm *vm, struct device *dev)
 	return ST_OK;
 }
 
+/* The PCI host bridge and, when the configuration names a disk, a
+ * virtio-blk device on it (00:01.0) over the disk's VHD chain. */
+static status_t add_pci(struct vm *vm)
+{
+	struct pci_host *ph = pci_host_create(vm);
+	status_t st = vm_add_device(vm, ph ? pci_host_dev(ph) : NULL);
+	if (st || !vm->cfg.disk[0])
+		return st;
+	st = vm_disk_open(vm->cfg.disk, &vm->disk);
+	if (st) {
+		hv_log("cannot open disk '%s': %s", vm->cfg.disk, status_str(st));
+		return st;
+	}
+	hv_log("disk '%s' on virtio-blk at 00:01.0", vm->cfg.disk);
+	return vm_add_device(vm, virtio_blk_create(vm, ph, 1, vm->disk));
+}
+
 static status_t add_devices(struct vm *vm)
 {
 	uint64_t low = vm->ram_size < VM_LOW_RAM_LIMIT ? vm->ram_size
@@ -66,6 +86,8 @@ static status_t add_devices(struct vm *vm)
 		st = vm_add_device(vm, acpi_pm_create(vm));
 	if (!st)
 		st = vm_add_device(vm, i8042_create(vm));
+	if (!st)
+		st = add_pci(vm);
 	return st;
 }
 
@@ -131,9 +153,17 @@ void vm_destroy(struct vm *vm)
 		free(vm->vcpu[i].lapic);
 	}
 	vm->nvcpus = 0;
-	for (unsigned i = 0; i < vm->ndevs; i++)
-		free(vm->dev[i]);
+	for (unsigned i = vm->ndevs; i-- > 0;) {
+		struct device *d = vm->dev[i];
+		if (d->destroy)
+			d->destroy(d);
+		else
+			free(d);
+	}
 	vm->ndevs = 0;
+	if (vm->disk)
+		vm_disk_close(vm->disk);
+	vm->disk = NULL;
 	vm_mem_destroy(vm);
 }
 

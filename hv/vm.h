@@ -26,6 +26,8 @@
 
 enum vm_stop { VM_RUNNING, VM_EXIT_CODE, VM_POWER_OFF, VM_RESET, VM_FAULT };
 
+struct vhd_chain;
+
 struct vm {
 	struct vm_config cfg;
 	struct gmem mem;
@@ -42,6 +44,7 @@ struct vm {
 	struct vtimer_set timers;
 	struct device *ioapic, *pic; /* interrupt controllers (hv/irq.c) */
 	uint64_t rsdp;               /* guest address of the ACPI RSDP */
+	struct vhd_chain *disk;      /* the virtio-blk disk, if any */
 	enum vm_stop stop;
 	int exit_code;
 	char stop_msg[192];

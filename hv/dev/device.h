@@ -32,6 +32,8 @@ struct device {
 	status_t (*restore)(struct device *dev, const void *buf, size_t len);
 	/* Back to the power-on state (a machine reset). */
 	void (*reset)(struct device *dev);
+	/* Releases the model when the VM goes; NULL means free(dev). */
+	void (*destroy)(struct device *dev);
 };
 
 /* The models of this build (one file each under hv/dev/). Each claims

@@ -226,6 +226,7 @@ struct device *virtio_blk_create(struct vm *vm, struct pci_host *host,
 		.name = "virtio-blk", .vm = vm, .access = vpci_access,
 		.state_size = sizeof(struct vblk_state), .save = vblk_save,
 		.restore = vblk_restore, .reset = vblk_reset,
+		.destroy = virtio_blk_destroy,
 	};
 	b->vp.ops = &vblk_ops;
 	b->vp.qmax = QUEUE_SIZE;
