@@ -43,6 +43,12 @@ static void check_map(const struct mb_info *mbi, int n)
 		}
 	}
 	ASSERTF(low, "no RAM entry at address 0");
+	for (int i = 0; i < n; i++)
+		if (map[i].type == 1 && map[i].addr == 0)
+			ASSERTF(mbi->mem_lower == map[i].len >> 10,
+				"mem_lower %u KiB, memory map has %llu KiB at 0",
+				mbi->mem_lower, map[i].len >> 10);
+	printf("mbinfo: mem_lower agrees with the memory map\n");
 
 	/* RAM contiguous from 1 MiB, merging adjacent entries. */
 	uint64_t end = 0x100000;
