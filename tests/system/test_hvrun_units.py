@@ -91,20 +91,24 @@ def test_mkvolume(tmp_path):
     efi.write_bytes(b"MZ fake")
     mod = tmp_path / "initrd.img"
     mod.write_bytes(b"x" * 5000)
+    disk = tmp_path / "disk.vhd"
+    disk.write_bytes(b"conectix" + b"\0" * 504)
     subprocess.run([MKVOLUME, "-o", img, "--efi", str(efi), "--kernel", guest("hello"),
-                    "--initrd", str(mod), "--cmdline", "a  b=c", "--memory", "64M"],
+                    "--initrd", str(mod), "--cmdline", "a  b=c", "--memory", "64M",
+                    "--disk", str(disk)],
                    check=True)
     gpt = subprocess.run(["sgdisk", "-p", img], stdout=subprocess.PIPE, check=True).stdout.decode()
     assert re.search(r"(?m)^\s+1\s+2048\s+\d+\s+.*EF00", gpt), gpt
     tgt = img + "@@1048576"
     ls = subprocess.run(["mdir", "-i", tgt, "-b", "-/", "::/"], stdout=subprocess.PIPE,
                         env=mtools_env(), check=True).stdout.decode().split()
-    assert {"::/EFI/BOOT/BOOTX64.EFI", "::/hello.elf", "::/initrd.img", "::/hv.cfg"} <= set(ls)
+    assert {"::/EFI/BOOT/BOOTX64.EFI", "::/hello.elf", "::/initrd.img", "::/hv.cfg",
+            "::/disk.vhd"} <= set(ls)
     cfg = subprocess.run(["mtype", "-i", tgt, "::/hv.cfg"], stdout=subprocess.PIPE,
                          env=mtools_env(), check=True).stdout.decode()
     keys = dict(re.findall(r"(?m)^(\w+) = (.*)$", cfg))
     assert keys == {"kernel": "hello.elf", "initrd": "initrd.img", "cmdline": "a  b=c",
-                    "memory": "64M", "on_stop": "poweroff"}, cfg
+                    "memory": "64M", "disk": "disk.vhd", "on_stop": "poweroff"}, cfg
 
     # Updating keeps what is there and replaces what is named.
     efi.write_bytes(b"MZ newer")
