@@ -84,3 +84,4 @@ clean:
 	rm -rf $(BUILD)
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+-include guest-tests/pc/pc.mk
