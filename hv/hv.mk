@@ -30,3 +30,4 @@ $(BUILD)/unit/dev_devices: tests/unit/dev_devices.c $(HV_DEV_SRCS) | deps
 include hv/acpi/acpi.mk
 include hv/dev/pci.mk
 include hv/dev/pc_devices.mk
+include tests/unit/intc.mk

@@ -115,8 +115,12 @@ static void write_reg(struct ioapic *io, uint32_t val)
 	uint64_t v = (r & 1) ? ((uint64_t)val << 32) | (uint32_t)*rte
 			     : (*rte & 0xffffffff00000000ull) | val;
 	*rte = (v & ~RTE_RO_BITS) | keep;
-	if (!(*rte & RTE_LEVEL))
+	if (!(*rte & RTE_LEVEL)) {
+		/* An edge seen while masked is lost (datasheet 3.2.4, bit
+		 * 16): unmasking or rewriting is no new edge. */
 		*rte &= ~RTE_REMOTE_IRR;
+		return;
+	}
 	service(io, pin); /* unmasking a level line that is still high */
 }
 

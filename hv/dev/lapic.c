@@ -108,10 +108,11 @@ status_t lapic_create(struct vcpu *v)
 void lapic_accept(struct lapic *l, uint8_t vector, bool level)
 {
 	if (!sw_enabled(l) || vector < 16) {
+		/* Received illegal vector; "the local APIC will never set an
+		 * IRR bit in the range 0 to 15" (11.5.3). */
 		if (vector < 16)
-			l->s.esr |= 1u << 6; /* received illegal vector */
-		if (!sw_enabled(l))
-			return;
+			l->s.esr |= 1u << 6;
+		return;
 	}
 	set_bit(l->s.irr, vector, true);
 	set_bit(l->s.tmr, vector, level);
@@ -276,8 +277,13 @@ bool lapic_write_reg(struct lapic *l, unsigned reg, uint64_t val)
 	}
 	if (reg == 0x2f || (reg >= 0x32 && reg <= 0x37)) {
 		unsigned idx = reg == 0x2f ? LVT_CMCI : reg - 0x32 + 1;
+		uint32_t old = l->s.lvt[idx];
 		l->s.lvt[idx] = (v32 & lvt_mask(idx)) |
 				(sw_enabled(l) ? 0 : LVT_MASK);
+		/* Entering or leaving TSC-deadline mode (bit 18) disarms the
+		 * timer (11.5.4.1). */
+		if (idx == LVT_TIMER && ((old ^ l->s.lvt[idx]) & (1u << 18)))
+			l->s.timer_init = 0, l->s.tsc_deadline = 0;
 		if (idx == LVT_TIMER)
 			lapic_timer_update(l);
 		return true;

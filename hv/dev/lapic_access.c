@@ -64,9 +64,12 @@ bool lapic_rdmsr(struct lapic *l, uint32_t msr, uint64_t *val)
 		*val = ((uint64_t)l->s.icr_hi << 32) | lapic_read_reg(l, reg);
 		return true;
 	}
-	/* Write-only or absent registers #GP on read. */
+	/* Write-only or absent registers #GP on read, the reserved ones
+	 * of Table 11-6 included (0x829-0x82e, 0x83a-0x83d, 0x840-0x8ff). */
 	if (reg == 0x0b || reg == 0x3f || reg == 0x0e || reg == 0x31 ||
-	    reg == 0x09 || reg == 0x0c || reg < 0x02 || (reg > 0x03 && reg < 0x08))
+	    reg == 0x09 || reg == 0x0c || reg < 0x02 || (reg > 0x03 && reg < 0x08) ||
+	    (reg > 0x28 && reg < 0x2f) || (reg > 0x39 && reg < 0x3e) ||
+	    reg > 0x3f)
 		return false;
 	*val = lapic_read_reg(l, reg);
 	return true;
@@ -86,8 +89,8 @@ bool lapic_wrmsr(struct lapic *l, uint32_t msr, uint64_t val)
 	unsigned reg = msr - 0x800;
 	if (reg != 0x30 && (val >> 32))
 		return false;
-	if (reg == 0x0b && val)
-		return false; /* EOI takes only 0 in x2APIC mode */
+	if ((reg == 0x0b || reg == 0x28) && val)
+		return false; /* EOI and ESR take only 0 in x2APIC mode */
 	return lapic_write_reg(l, reg, val);
 }
 

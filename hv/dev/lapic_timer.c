@@ -58,6 +58,10 @@ void lapic_timer_update(struct lapic *l)
 			return;
 		}
 		uint64_t host = l->s.tsc_deadline - vcpu_reg(l->vcpu, VR_TSC_OFFSET);
+		/* A deadline the guest's TSC has passed fires now, also one
+		 * below the TSC offset, whose host value wraps. */
+		if ((int64_t)(host - now) < 0)
+			host = now;
 		vtimer_arm(vm, &l->timer, host);
 		return;
 	}

@@ -147,6 +147,9 @@ static void write_cmd(struct chip *c, uint8_t val)
 		uint8_t elcr = c->elcr, lines = c->lines;
 		memset(c, 0, sizeof *c);
 		c->elcr = elcr, c->lines = lines;
+		/* The edge sense circuit is reset (datasheet, ICW1): edge
+		 * inputs need a new rising edge; level inputs still request. */
+		c->irr = lines & elcr;
 		c->icw4 = val & 1;
 		c->single = (val >> 1) & 1;
 		c->init_step = 2;
