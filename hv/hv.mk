@@ -5,7 +5,7 @@ HV_PORTABLE := hv/npt.c hv/gmem.c hv/config.c hv/multiboot.c hv/decode.c \
 	hv/gwalk.c hv/lib/fmt.c hv/bus.c hv/vtimer.c include/status.c
 
 HV_SRCS += boot/efi_main.c boot/plat_mem.c boot/plat_file.c \
-	boot/plat_console.c \
+	boot/plat_console.c boot/plat_timer.c boot/plat_timer_isr.S \
 	$(HV_PORTABLE) hv/lib/string.c hv/log.c hv/main.c hv/console.c \
 	hv/vm.c hv/vm_mem.c hv/loader.c hv/cpuid.c hv/msr.c hv/exit.c \
 	hv/cr.c hv/mmio.c hv/guest.c hv/string_io.c hv/fpu.c hv/dev/uart16550.c \

@@ -31,6 +31,11 @@ int plat_console_getc(void);
 uint64_t plat_time_us(void);
 uint64_t plat_tsc_hz(void);
 
+/* A one-shot host timer that interrupts a running guest (for vendors
+ * without a preemption timer): ST_ENODEV where the machine has none. */
+status_t plat_timer_init(void);
+void plat_timer_arm(uint64_t tsc_deadline);
+
 /* Ends the machine: power off. */
 __attribute__((noreturn)) void plat_power_off(void);
 

@@ -66,6 +66,11 @@ static status_t svm_cpu_enable(void)
 	wrmsr(MSR_VM_HSAVE_PA, (uint64_t)(uintptr_t)hsave);
 	hv_log("svm: enabled (EFER.SVME), nested paging on, next-RIP %s",
 	       (svm_features & SVM_FEAT_NRIPS) ? "saved" : "computed");
+	/* No preemption timer in AMD-V: virtual timers of a busy guest need
+	 * a host interrupt at their deadline. */
+	if (plat_timer_init())
+		hv_log("svm: no host timer (HPET); a running guest's timers "
+		       "wait for the firmware's tick");
 	return ST_OK;
 }
 

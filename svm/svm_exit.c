@@ -8,6 +8,7 @@
 #include "hv/hv.h"
 #include "hv/intr.h"
 #include "hv/log.h"
+#include "hv/platform.h"
 #include "hv/vm.h"
 #include "hv/x86.h"
 #include "svm/svm.h"
@@ -162,6 +163,8 @@ void svm_run(struct vcpu *v)
 	struct svm_vcpu *s = to_svm(v);
 	struct vmcb *c = s->vmcb;
 	intr_prepare_entry(v);
+	if (v->deadline != UINT64_MAX)
+		plat_timer_arm(v->deadline);
 	fpu_enter_guest(v->xcr0, v->fpu_area);
 	__asm__ volatile("clgi" ::: "memory");
 	svm_vmrun(s->vmcb_pa, v->gpr, svm_host_vmcb_pa);
