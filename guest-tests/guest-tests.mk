@@ -20,7 +20,8 @@ GUEST_LIB_AOUT_OBJS := $(BUILD)/guests/obj/lib/entry-aout.S.o \
 	$(filter-out %/entry.S.o,$(GUEST_LIB_OBJS))
 
 # Guests: one C file each under guest-tests/, linked with the library.
-GUEST_NAMES := hello cpuid msr portio hlt ram triple unassigned mbinfo spin
+GUEST_NAMES := hello cpuid msr portio hlt ram triple unassigned mbinfo spin \
+	virtio_blk
 GUESTS += $(patsubst %,$(BUILD)/guests/%.elf,$(GUEST_NAMES)) \
 	$(BUILD)/guests/mbinfo-aout.elf $(BUILD)/guests/layout.elf
 DEFAULT_GUEST := $(BUILD)/guests/hello.elf
