@@ -78,6 +78,39 @@ static status_t try_candidate(const struct vhd_env *env, struct vhd *child,
 	return ST_OK;
 }
 
+/* "no parent file found: tried A (relative locator), B (...)" naming each
+ * path looked for, so the user learns which file is missing. */
+static void report_missing(struct vhd_rep *r, char *cand[3])
+{
+	static const char *const how[3] = { " (relative locator)",
+					     " (absolute locator)",
+					     " (parent name)" };
+	static const char head[] = "no parent file found; tried ";
+	size_t len = sizeof head;
+	for (int i = 0; i < 3; i++)
+		len += (cand[i] ? strlen(cand[i]) : 0) + strlen(how[i]) + 2;
+	char *msg = malloc(len), *p = msg;
+	if (!msg) {
+		vhd_rep(r, VHD_ERROR, "header.parent_locator", head);
+		return;
+	}
+	memcpy(p, head, sizeof head - 1);
+	p += sizeof head - 1;
+	for (int i = 0; i < 3; i++) {
+		if (!cand[i])
+			continue;
+		if (p != msg + sizeof head - 1)
+			*p++ = ',', *p++ = ' ';
+		memcpy(p, cand[i], strlen(cand[i]));
+		p += strlen(cand[i]);
+		memcpy(p, how[i], strlen(how[i]));
+		p += strlen(how[i]);
+	}
+	*p = 0;
+	vhd_rep(r, VHD_ERROR, "header.parent_locator", msg);
+	free(msg);
+}
+
 status_t vhd_find_parent(const struct vhd_env *env, struct vhd *child,
 			 struct vhd **out)
 {
@@ -98,15 +131,13 @@ status_t vhd_find_parent(const struct vhd_env *env, struct vhd *child,
 			res = st;
 		st = res;
 	}
-	for (int i = 0; i < 3; i++)
-		free(cand[i]);
 	vhd_rep_init(&r, env, child->path);
 	if (st == ST_ENOENT)
-		vhd_rep(&r, VHD_ERROR, "header.parent_locator",
-			"no parent file found by relative locator, absolute "
-			"locator or parent name");
+		report_missing(&r, cand);
 	else if (st == ST_EMISMATCH)
 		vhd_rep(&r, VHD_ERROR, "header.parent_uid",
 			"no parent file with the expected unique ID");
+	for (int i = 0; i < 3; i++)
+		free(cand[i]);
 	return st;
 }
