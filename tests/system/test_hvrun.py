@@ -120,3 +120,29 @@ def test_missing_hypervisor(tmp_path):
                       env=env, timeout=60)
     assert res.rc == 2, res
     assert "hv.efi not found" in res.err, res
+
+
+@pytest.mark.emulator
+def test_interactive_terminal():
+    """`make run` style: hvrun on a terminal passes keys to the guest at
+    once (no line buffering, no local echo: the guest echoes) and restores
+    the terminal afterwards."""
+    import pexpect
+    from conftest import HV_EFI, emulator_slot
+    assert os.path.isfile(HV_EFI), "%s missing: build it with `make hv`" % HV_EFI
+    with emulator_slot():
+        child = pexpect.spawn("/usr/bin/python3", [HVRUN, "--cpu", "amd", "--kernel",
+                                                   guest("hello"), "--timeout", "120"],
+                              cwd=ROOT, timeout=150)
+        try:
+            child.expect_exact("'q' quits")
+            child.send("x")
+            child.expect_exact("x")         # echoed by the guest, one key
+            child.send("yz\r")
+            child.expect_exact("yz")
+            child.send("q")
+            child.expect_exact("hello: bye")
+            child.expect(pexpect.EOF)
+        finally:
+            child.close()
+    assert child.exitstatus == 0, child.before
