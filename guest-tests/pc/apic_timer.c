@@ -72,6 +72,8 @@ static void one_shot(const char *mode)
 	ASSERTF(wait_count(&ticks, 1, 200), "%s: one-shot timer never fired", mode);
 	uint64_t dt = tick_tsc[0] - t0;
 	uint64_t want = (uint64_t)tsc_khz() * 2;
+	printf("apic_timer: %s one-shot of 2 ms fired after %u us\n", mode,
+	       (uint32_t)udiv64(dt * 1000, tsc_khz()));
 	ASSERTF(dt * 100 >= want * (100 - TOL_PCT) && dt < want * 20,
 		"%s: one-shot after %llu TSC ticks, expected %llu",
 		mode, dt, want);
@@ -100,24 +102,31 @@ static void one_shot(const char *mode)
 	printf("apic_timer: %s current count runs down at the APIC bus rate\n", mode);
 }
 
+/* Divide by 16, 10 ms period, 6 periods timed with the TSC. Never early
+ * (TOL_PCT); a late interrupt makes the timer skip a period (as QEMU's and
+ * KVM's do), which an emulator on a loaded host causes now and then: the
+ * upper bound is looser (PERIODIC_LATE_PCT). */
+#define PERIODIC_LATE_PCT 25
+
 static void periodic(const char *mode)
 {
-	/* Divide by 16, 4 ms period, 10 periods measured with the TSC. */
-	const uint32_t n = 10, ms = 4;
+	const uint32_t n = 6, ms = 10;
 	ticks = 0;
 	apic_write(APIC_TDCR, 0x3);
 	apic_write(APIC_LVTT, LVT_PERIODIC | VEC_TIMER);
 	apic_write(APIC_TMICT, apic_khz / 16 * ms);
-	ASSERTF(wait_count(&ticks, n + 1, 500), "%s: %u periodic ticks in 500 ms",
+	ASSERTF(wait_count(&ticks, n + 1, 1000), "%s: %u periodic ticks in 1 s",
 		mode, ticks);
 	timer_off();
 	uint64_t dt = tick_tsc[n] - tick_tsc[0];
 	uint64_t want = (uint64_t)tsc_khz() * n * ms;
-	ASSERTF(within(dt, want, TOL_PCT),
-		"%s: %u periods took %llu TSC ticks, expected %llu (TSC %u kHz, APIC %u kHz)",
-		mode, n, dt, want, tsc_khz(), apic_khz);
-	printf("apic_timer: %s periodic %u ticks of %u ms within %u%%\n",
-	       mode, n, ms, TOL_PCT);
+	uint32_t us = (uint32_t)udiv64(dt * 1000, tsc_khz() * n);
+	printf("apic_timer: %s periodic: %u periods of %u ms, mean %u us\n", mode, n, ms, us);
+	ASSERTF(dt * 100 >= want * (100 - TOL_PCT), "%s: periodic timer fast", mode);
+	ASSERTF(dt * 100 <= want * (100 + (TOL_PCT > PERIODIC_LATE_PCT ? TOL_PCT
+						: PERIODIC_LATE_PCT)),
+		"%s: periodic timer slow (ticks lost)", mode);
+	printf("apic_timer: %s periodic rate ok\n", mode);
 }
 
 static void deadline(const char *mode)
