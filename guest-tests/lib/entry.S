@@ -131,6 +131,20 @@ wrmsr_safe:
 	.section .ex_table, "a"
 	.long 1b, 2b
 
+/* int read32_safe(uint32_t addr, uint32_t *val): as rdmsr_safe, for a
+ * 32-bit load that may fault (#PF, #GP). */
+	.text
+	.globl read32_safe
+read32_safe:
+	movl 4(%esp), %ecx
+1:	movl (%ecx), %eax
+	movl 8(%esp), %ecx
+	movl %eax, (%ecx)
+	xorl %eax, %eax
+2:	ret
+	.section .ex_table, "a"
+	.long 1b, 2b
+
 	.data
 	.globl loader_bss_nonzero
 	.align 4

@@ -138,5 +138,6 @@ static inline uint64_t rdtsc(void)
 /* 0 on success, 0x100 | vector when the instruction faulted. */
 int rdmsr_safe(uint32_t msr, uint64_t *val);
 int wrmsr_safe(uint32_t msr, uint64_t val);
+int read32_safe(uint32_t addr, uint32_t *val);
 
 #endif

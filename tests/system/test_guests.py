@@ -61,6 +61,9 @@ CASES = {
     "layout": ("layout", [], PASS,
                ["layout: both segments loaded", "layout: bss zeroed by the loader",
                 "PASS"], []),
+    "paging": ("paging", [], PASS,
+               ["paging: not-present page -> fault 14, cr2 0x40002010",
+                "paging: 4 KiB alias and #PF ok, paging off again", "PASS"], []),
     # The default memory size (256M) and an empty command line.
     "mbinfo-default": ("mbinfo", [], PASS,
                        [re.compile(r"mbinfo: mem_lower 6(39|40) KiB, mem_upper 261120 KiB"),

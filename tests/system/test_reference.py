@@ -27,6 +27,7 @@ def check(res, status, lines):
     ("portio", [], ["portio: string output through rep outsb", "PASS"]),
     ("unassigned", ["-append", "open_bus=zero"], ["unassigned: guest continues", "PASS"]),
     ("layout", [], ["layout: bss zeroed by the loader", "PASS"]),
+    ("paging", [], ["paging: 4 KiB alias and #PF ok, paging off again", "PASS"]),
     ("ram", ["-m", "64"], ["ram: pattern 0xa55a3cc3 verified", "PASS"]),
     ("mbinfo", ["-append", "a b=c"], ["mbinfo: kernel name ok, args 'a b=c'",
                                       "mbinfo: mem_upper agrees with the memory map", "PASS"]),
