@@ -13,21 +13,10 @@
 #include "hv/irq.h"
 #include "hv/vm.h"
 
-static uint64_t fake_now, fake_hz = 1000000000;
+#include "tests/unit/fake_vclock.h"
+
 static bool line[IRQ_LINES];
 static unsigned pulses[IRQ_LINES];
-
-uint64_t vclock_now(struct vm *vm)
-{
-	(void)vm;
-	return fake_now;
-}
-
-uint64_t vclock_hz(struct vm *vm)
-{
-	(void)vm;
-	return fake_hz;
-}
 
 void irq_set(struct vm *vm, unsigned irq, bool level)
 {

@@ -13,21 +13,12 @@
 #include "hv/vm.h"
 
 /* A TSC rate that is no multiple of either chip's input clock. */
-static uint64_t fake_now = 1000003, fake_hz = 2394567891ull;
+#define FAKE_NOW_INIT 1000003
+#define FAKE_HZ_INIT 2394567891ull
+#include "tests/unit/fake_vclock.h"
+
 static unsigned pulses[IRQ_LINES], rises[IRQ_LINES], msis;
 static bool level[IRQ_LINES];
-
-uint64_t vclock_now(struct vm *vm)
-{
-	(void)vm;
-	return fake_now;
-}
-
-uint64_t vclock_hz(struct vm *vm)
-{
-	(void)vm;
-	return fake_hz;
-}
 
 void irq_set(struct vm *vm, unsigned irq, bool lvl)
 {

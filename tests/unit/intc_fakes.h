@@ -22,19 +22,7 @@
 #include "hv/vm.h"
 
 /* The clock: host TSC ticks at fake_hz per second. */
-static uint64_t fake_now, fake_hz;
-
-uint64_t vclock_now(struct vm *vm)
-{
-	(void)vm;
-	return fake_now;
-}
-
-uint64_t vclock_hz(struct vm *vm)
-{
-	(void)vm;
-	return fake_hz;
-}
+#include "tests/unit/fake_vclock.h"
 
 /* The vendor: what the entry path asked for, and what it is told. */
 struct fake_cpu {
