@@ -9,11 +9,13 @@
 #include "status.h"
 #include "hv/gmem.h"
 
-/* Where the tables go: the BIOS area, guest RAM that the e820 map
- * reserves and the guest sees read-only. The RSDP sits at its start,
- * so a legacy scan of 0xE0000-0xFFFFF (ACPI 6.4, 5.2.5.1) finds it. */
-#define ACPI_TABLE_BASE 0xe0000u
-#define ACPI_TABLE_SIZE 0x20000u
+/* Where the tables go: the top 64 KiB of the BIOS area, guest RAM that
+ * the e820 map reserves and the guest sees read-only. The RSDP sits at
+ * its start, so both the legacy scan of 0xE0000-0xFFFFF (ACPI 6.4,
+ * 5.2.5.1) and the older one of 0xF0000-0xFFFFF (kvm-unit-tests and other
+ * BIOS-era code) find it. */
+#define ACPI_TABLE_BASE 0xf0000u
+#define ACPI_TABLE_SIZE 0x10000u
 
 /* Interrupt controllers announced in the MADT. APIC IDs of the vCPUs are
  * 0..n-1; the IOAPIC's ID is n (its ID register must read back n). */
