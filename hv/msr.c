@@ -29,7 +29,7 @@ static const struct msr_rule rules[] = {
 	{ 0x174, 0x174, K_STATE, VR_SYSENTER_CS, 0, 0 },
 	{ 0x175, 0x175, K_STATE, VR_SYSENTER_ESP, 0, 0 },
 	{ 0x176, 0x176, K_STATE, VR_SYSENTER_EIP, 0, 0 },
-	{ 0x1a0, 0x1a0, K_CONST, 0, 0x1801, true },     /* misc enable */
+	{ 0x1a0, 0x1a0, K_STORE, MSRS_MISC_ENABLE, 0, 0 }, /* misc enable */
 	{ 0x1d9, 0x1d9, K_CONST, 0, 0, true },          /* debugctl */
 	{ 0x200, 0x20f, K_STORE, MSRS_MTRR_VAR, 0, 0 },
 	{ 0x250, 0x250, K_STORE, MSRS_MTRR_FIX, 0, 0 },
@@ -115,6 +115,13 @@ static bool msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
 		return efer_write(v, val);
 	}
 	return false;
+}
+
+/* Power-on values of the stored MSRs: MISC_ENABLE with fast strings on
+ * and BTS/PEBS unavailable (SDM vol. 4, Table 2-2). */
+void msr_init_vcpu(struct vcpu *v)
+{
+	v->msr_store[MSRS_MISC_ENABLE] = 0x1801;
 }
 
 void exit_rdmsr(struct vcpu *v)

@@ -22,7 +22,7 @@ enum vreg { VR_RIP, VR_RSP, VR_RFLAGS, VR_CR0, VR_CR3, VR_CR4, VR_EFER,
 
 /* MSRs the hypervisor keeps for the guest (msr.c). */
 enum { MSRS_MTRR_VAR, MSRS_MTRR_FIX = MSRS_MTRR_VAR + 16,
-       MSRS_MTRR_DEF = MSRS_MTRR_FIX + 11, NR_MSR_STORE };
+       MSRS_MTRR_DEF = MSRS_MTRR_FIX + 11, MSRS_MISC_ENABLE, NR_MSR_STORE };
 
 struct vcpu {
 	struct vm *vm;

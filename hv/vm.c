@@ -26,6 +26,8 @@
 
 #define POLL_INTERVAL_US 10000
 
+void msr_init_vcpu(struct vcpu *v);
+
 void vm_stop(struct vm *vm, enum vm_stop why, int code, const char *fmt, ...)
 {
 	va_list ap;
@@ -111,6 +113,7 @@ static status_t vcpu_create(struct vm *vm, unsigned id)
 	v->id = id;
 	v->xcr0 = 1;
 	v->deadline = UINT64_MAX;
+	msr_init_vcpu(v);
 	v->fpu_area = fpu_alloc_area();
 	if (!v->fpu_area)
 		return ST_ENOMEM;
