@@ -52,6 +52,25 @@ static int find_msix(unsigned d, unsigned f)
 			uint32_t table = pci_read32(0, d, f, p + 4);
 			printf("pci: MSI-X at 0x%x, %u vectors, table in BAR%u at 0x%x\n", p,
 			       ((cap >> 16) & 0x7ff) + 1, table & 7, table & ~7u);
+			/* Entry 0 through the BAR: masked after reset (PCI
+			 * Local Bus 3.0, 6.8.2.9). */
+			unsigned bar = 0x10 + 4 * (table & 7);
+			uint32_t lo = pci_read32(0, d, f, bar);
+			uint32_t hi = ((lo >> 1) & 3) == 2 ? pci_read32(0, d, f, bar + 4) : 0;
+			if (!(lo & 1) && !hi && (lo & ~0xfu)) {
+				uint32_t cmd = pci_read32(0, d, f, 4);
+				pci_write32(0, d, f, 4, (cmd & 0xffff) | 2);
+				uint32_t e = (lo & ~0xfu) + (table & ~7u);
+				uint32_t ctl = mmio_read32(e + 12);
+				mmio_write32(e + 8, 0x4567);
+				uint32_t data = mmio_read32(e + 8);
+				mmio_write32(e + 8, 0);
+				pci_write32(0, d, f, 4, cmd & 0xffff);
+				printf("pci: MSI-X entry 0 vector control 0x%x, data reads back 0x%x\n",
+				       ctl, data);
+				ASSERT_EQ(ctl & 1, 1);
+				ASSERT_EQ(data, 0x4567);
+			}
 			return 1;
 		}
 		p = (cap >> 8) & 0xfc;

@@ -244,3 +244,21 @@ def test_pc_reset_under_plain_qemu(key, line):
     res = qemu_plain(guest("pc_reset"), send=key, wait_for=PROMPT)
     check(res, 0, [line])
     assert "FAIL" not in res.out and "PASS" not in res.out, res
+
+
+@pytest.mark.emulator
+@pytest.mark.parametrize("cpu", CPUS)
+def test_pc_pci_with_virtio_blk(cpu, tmp_path):
+    """With --disk the bus holds the virtio-blk function: its BARs size,
+    MSI-X is in its capability list and its table answers through the BAR."""
+    disk = str(tmp_path / "disk.vhd")
+    subprocess.run([os.path.join(ROOT, "build", "hvdisk"), "create", disk, "8M"],
+                   check=True, stdout=subprocess.DEVNULL)
+    res = hvrun(cpu, guest("pc_pci"), "--disk", disk, "--append", "expect_virtio=1",
+                timeout=600)
+    check(res, PASS, [
+        "pci: 00:01.0 1af4:1001 class 010000",
+        re.compile(r"pci: BAR0 I/O at 0x[0-9a-f]+, \d+ bytes"),
+        re.compile(r"pci: MSI-X at 0x[0-9a-f]+, \d+ vectors, table in BAR\d at 0x[0-9a-f]+"),
+        "pci: MSI-X entry 0 vector control 0x1, data reads back 0x4567",
+        "pci: host bridge 00:00.0 class 06, 1 virtio devices", "PASS"])
