@@ -114,8 +114,20 @@ uint64_t plat_time_us(void)
 	return (rdtsc() - tsc_start) / (tsc_hz / 1000000 ? tsc_hz / 1000000 : 1);
 }
 
+/* The last console line must leave the UART before the machine goes:
+ * wait for the transmitter to be empty (LSR.TEMT), then a little longer
+ * for whatever carries the serial line (an emulator's socket). */
+static void console_drain(void)
+{
+	for (int spin = 0; have_uart && spin < 1000000; spin++)
+		if (inb(COM1 + UART_LSR) & 0x40)
+			break;
+	uefi_call_wrapper(BS->Stall, 1, 200000);
+}
+
 void plat_power_off(void)
 {
+	console_drain();
 	uefi_call_wrapper(RT->ResetSystem, 4, EfiResetShutdown, EFI_SUCCESS, 0,
 			  NULL);
 	for (;;)

@@ -4,7 +4,7 @@ generated seed corpus, and replays every saved regression input."""
 import os
 import subprocess
 
-from conftest import BUILD, ROOT
+from .conftest import BUILD, ROOT
 
 FUZZ = os.path.join(BUILD, "fuzz", "fuzz_vhd")
 SEEDS = os.path.join(BUILD, "fuzz", "seeds")

@@ -8,7 +8,7 @@ import os
 
 import pytest
 
-from conftest import MB, hvdisk, run
+from .conftest import MB, hvdisk, run
 
 COMMANDS = [
     ["info", "{f}"], ["info", "--json", "{f}"], ["check", "{f}"],

@@ -11,7 +11,7 @@ import tempfile
 
 import pytest
 
-from conftest import MB, hvdisk, rand_bytes, run
+from .conftest import MB, hvdisk, rand_bytes, run
 
 
 def qemu_size(path):

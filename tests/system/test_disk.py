@@ -9,7 +9,7 @@ import subprocess
 
 import pytest
 
-from conftest import CPUS, ROOT, guest, hvrun
+from .conftest import CPUS, ROOT, guest, hvrun
 
 HVDISK = os.path.join(ROOT, "build", "hvdisk")
 

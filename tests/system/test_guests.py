@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from conftest import CPUS, guest, hvrun
+from .conftest import CPUS, guest, hvrun
 
 PASS = 0
 STOPPED = 125

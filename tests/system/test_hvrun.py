@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from conftest import HVRUN, ROOT, guest, hvrun, run_collect
+from .conftest import HVRUN, ROOT, guest, hvrun, run_collect
 
 
 def mdir(img, offset=1 << 20):

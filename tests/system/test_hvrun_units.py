@@ -11,7 +11,7 @@ import sys
 
 import pytest
 
-from conftest import HVRUN, MKVOLUME, guest
+from .conftest import HVRUN, MKVOLUME, guest
 
 STREAM = (b"\x1b[2J\x1b[01;01HBdsDxe: loading Boot0001\r\nstarting...hv\r\n"
           b"\x1b[0mhv: hypervisor starting\r\n"

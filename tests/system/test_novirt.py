@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from conftest import guest, hvrun
+from .conftest import guest, hvrun
 
 
 @pytest.mark.emulator

@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from conftest import CPUS, HV_EFI, HVRUN, ROOT, emulator_slot, guest, hvrun, qemu_plain
+from .conftest import CPUS, HV_EFI, HVRUN, ROOT, emulator_slot, guest, hvrun, qemu_plain
 
 PASS = 0
 QEMU_PASS = (0 << 1) | 1

@@ -7,7 +7,7 @@ which the guests are told on their command line: the CPU model must hide SVM
 7.2 reads unassigned memory as 0 (open_bus=zero)."""
 import pytest
 
-from conftest import guest, make_module, qemu_plain
+from .conftest import guest, make_module, qemu_plain
 
 PASSED = (0 << 1) | 1
 

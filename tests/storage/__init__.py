@@ -1,0 +1,1 @@
+"""Test package (lets each folder keep its own conftest helpers)."""
