@@ -15,6 +15,10 @@ void vm_mem_destroy(struct vm *vm);
 /* Loads the configured kernel into a created VM and sets vCPU 0. */
 status_t vm_load_guest(struct vm *vm);
 
+struct vcpu;
+/* Power-on values of the MSRs the hypervisor keeps for a vCPU (msr.c). */
+void msr_init_vcpu(struct vcpu *v);
+
 /* Guest FPU/SSE/AVX state around host code (fpu.c). */
 status_t fpu_init(void);
 uint64_t fpu_guest_xcr0_mask(void);

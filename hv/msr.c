@@ -4,6 +4,7 @@
  * through the accessors), in a per-vCPU store, or a constant. An MSR no
  * rule names raises #GP, as on a processor that lacks it. */
 #include "hv/exit.h"
+#include "hv/hv.h"
 #include "hv/lapic.h"
 #include "hv/log.h"
 #include "hv/vm.h"

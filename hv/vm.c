@@ -26,8 +26,6 @@
 
 #define POLL_INTERVAL_US 10000
 
-void msr_init_vcpu(struct vcpu *v);
-
 void vm_stop(struct vm *vm, enum vm_stop why, int code, const char *fmt, ...)
 {
 	va_list ap;
