@@ -14,7 +14,8 @@ import time
 
 import pytest
 
-from .conftest import CPUS, HV_EFI, HVRUN, ROOT, emulator_slot, guest, hvrun, qemu_plain
+from .conftest import (CPUS, HV_EFI, HVRUN, ROOT, Result, emulator_slot, guest, hvrun,
+                       qemu_plain)
 
 PASS = 0
 QEMU_PASS = (0 << 1) | 1
@@ -148,7 +149,6 @@ class Dialog:
         return True
 
     def finish(self):
-        from conftest import Result
         start = time.monotonic()
         try:
             rc = self.proc.wait(max(1, self.deadline - time.monotonic()))
