@@ -129,7 +129,7 @@ def test_interactive_terminal():
     once (no line buffering, no local echo: the guest echoes) and restores
     the terminal afterwards."""
     import pexpect
-    from conftest import HV_EFI, emulator_slot
+    from .conftest import HV_EFI, emulator_slot
     assert os.path.isfile(HV_EFI), "%s missing: build it with `make hv`" % HV_EFI
     with emulator_slot():
         child = pexpect.spawn("/usr/bin/python3", [HVRUN, "--cpu", "amd", "--kernel",
