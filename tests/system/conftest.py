@@ -5,6 +5,7 @@ emulators too). Tests that boot an emulator are marked `emulator`."""
 import contextlib
 import fcntl
 import os
+import re
 import subprocess
 import tempfile
 import threading
@@ -46,6 +47,24 @@ def emulator_slot():
                 f.close()
             return
         time.sleep(0.2)
+
+
+def expect(res, status, lines, err_patterns=()):
+    """A guest run ended with `status`, printed every line in `lines` (a
+    string to match whole, or a compiled pattern) and stderr matched every
+    pattern in `err_patterns`; a passing guest printed no FAIL."""
+    assert res.rc == status, res
+    out = res.out.splitlines()
+    for line in lines:
+        if isinstance(line, str):
+            assert line in out, "missing %r in\n%r" % (line, res)
+        else:
+            assert any(line.fullmatch(o) for o in out), \
+                "missing /%s/ in\n%r" % (line.pattern, res)
+    for pat in err_patterns:
+        assert re.search(pat, res.err), "missing /%s/ in stderr\n%r" % (pat, res)
+    if status == 0:
+        assert "FAIL" not in res.out, res
 
 
 def guest(name):

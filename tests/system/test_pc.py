@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from .conftest import (CPUS, HV_EFI, HVRUN, ROOT, Result, emulator_slot, guest, hvrun,
+from .conftest import (CPUS, HV_EFI, HVRUN, ROOT, Result, emulator_slot, expect, guest, hvrun,
                        qemu_plain)
 
 PASS = 0
@@ -82,19 +82,7 @@ CASES = {
 }
 
 
-def check(res, status, lines, err_patterns=()):
-    assert res.rc == status, res
-    out = res.out.splitlines()
-    for line in lines:
-        if isinstance(line, str):
-            assert line in out, "missing %r in\n%r" % (line, res)
-        else:
-            assert any(line.fullmatch(o) for o in out), \
-                "missing /%s/ in\n%r" % (line.pattern, res)
-    for pat in err_patterns:
-        assert re.search(pat, res.err), "missing /%s/ in stderr\n%r" % (pat, res)
-    if status == PASS:
-        assert "FAIL" not in res.out, res
+check = expect
 
 
 @pytest.mark.emulator
