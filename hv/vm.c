@@ -68,8 +68,7 @@ static status_t add_pci(struct vm *vm)
 
 static status_t add_devices(struct vm *vm)
 {
-	uint64_t low = vm->ram_size < VM_LOW_RAM_LIMIT ? vm->ram_size
-						       : VM_LOW_RAM_LIMIT;
+	uint64_t low = vm_low_ram(vm);
 	uint64_t high = vm->ram_size - low;
 	status_t st = vm_add_device(vm, pic_create(vm));
 	if (!st)

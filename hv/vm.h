@@ -50,6 +50,12 @@ struct vm {
 	char stop_msg[192];
 };
 
+/* Bytes of RAM below VM_LOW_RAM_LIMIT; the rest starts at 4 GiB. */
+static inline uint64_t vm_low_ram(const struct vm *vm)
+{
+	return vm->ram_size < VM_LOW_RAM_LIMIT ? vm->ram_size : VM_LOW_RAM_LIMIT;
+}
+
 status_t vm_create(struct vm *vm, const struct vm_config *cfg);
 void vm_destroy(struct vm *vm);
 /* Runs until the VM stops; vm->stop says why. */

@@ -43,8 +43,7 @@ static void add_range(struct vm *vm, uint64_t base, uint64_t size,
  * a ROM), RAM from 1 MiB, and what does not fit below 3 GiB above 4 GiB. */
 static void build_map(struct vm *vm)
 {
-	uint64_t low = vm->ram_size < VM_LOW_RAM_LIMIT ? vm->ram_size
-						       : VM_LOW_RAM_LIMIT;
+	uint64_t low = vm_low_ram(vm);
 	vm->nmap = 0;
 	add_range(vm, 0, 0xa0000, MEM_RAM);
 	add_range(vm, VM_BIOS_BASE, VM_BIOS_SIZE, MEM_RESERVED);
@@ -55,8 +54,7 @@ static void build_map(struct vm *vm)
 
 static status_t map_ram(struct vm *vm)
 {
-	uint64_t low = vm->ram_size < VM_LOW_RAM_LIMIT ? vm->ram_size
-						       : VM_LOW_RAM_LIMIT;
+	uint64_t low = vm_low_ram(vm);
 	status_t st;
 	if ((st = gmem_add(&vm->mem, 0, 0xa0000, vm->ram)) ||
 	    (st = gmem_add(&vm->mem, VM_BIOS_BASE, VM_BIOS_SIZE,
