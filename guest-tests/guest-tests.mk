@@ -21,7 +21,7 @@ GUEST_LIB_AOUT_OBJS := $(BUILD)/guests/obj/lib/entry-aout.S.o \
 
 # Guests: one C file each under guest-tests/, linked with the library.
 GUEST_NAMES := hello cpuid msr portio hlt ram triple unassigned mbinfo spin \
-	virtio_blk paging
+	virtio_blk paging hypercall
 GUESTS += $(patsubst %,$(BUILD)/guests/%.elf,$(GUEST_NAMES)) \
 	$(BUILD)/guests/mbinfo-aout.elf $(BUILD)/guests/layout.elf
 DEFAULT_GUEST := $(BUILD)/guests/hello.elf

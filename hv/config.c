@@ -77,6 +77,13 @@ static status_t set_key(struct vm_config *cfg, const char *key,
 			return ST_EINVAL;
 		return ST_OK;
 	}
+	if (!strcmp(key, "hypercall_user")) {
+		*why = "hypercall_user must be yes or no";
+		if (strcmp(val, "yes") && strcmp(val, "no"))
+			return ST_EINVAL;
+		cfg->hypercall_user = !strcmp(val, "yes");
+		return ST_OK;
+	}
 	*why = "unknown key";
 	return ST_EINVAL;
 }

@@ -1,10 +1,12 @@
 /* config.h: the VM configuration file (hv.cfg on the boot volume).
  * Lines `key = value`; '#' starts a comment; blank lines are ignored.
  * Keys: kernel, initrd, cmdline, memory (K/M/G suffixes), disk, on_stop
- * (poweroff | console). config_parse() reports the first bad line.
+ * (poweroff | console), hypercall_user (yes | no: may guest user mode
+ * use the console hypercall). config_parse() reports the first bad line.
  * Portable. */
 #ifndef HV_CONFIG_H
 #define HV_CONFIG_H
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "status.h"
@@ -24,6 +26,7 @@ struct vm_config {
 	char cmdline[CONFIG_CMDLINE_MAX];
 	uint64_t memory;
 	enum on_stop on_stop;
+	bool hypercall_user;
 };
 
 /* Parses `len` bytes of text into *cfg (defaults first). On error,

@@ -2,6 +2,7 @@
  * console, runs the command, until `poweroff`.
  * Environment: service loop with no VM running. */
 #include <string.h>
+#include "hv/command.h"
 #include "hv/console.h"
 #include "hv/log.h"
 #include "hv/platform.h"
@@ -32,6 +33,21 @@ static void read_line(char *buf, size_t cap)
 	buf[n] = 0;
 }
 
+/* A command of the shared language (hv/command.h); no VM is running. */
+static void run_command(const char *line)
+{
+	static char reply[4096];
+	command_run(NULL, line, reply, sizeof reply);
+	for (char *p = reply, *nl; *p; p = nl + 1) {
+		nl = strchr(p, '\n');
+		if (nl)
+			*nl = 0;
+		hv_log("%s", p);
+		if (!nl)
+			break;
+	}
+}
+
 void console_loop(const struct vm_config *cfg)
 {
 	char line[128];
@@ -39,12 +55,13 @@ void console_loop(const struct vm_config *cfg)
 	for (;;) {
 		read_line(line, sizeof line);
 		if (!strcmp(line, "help"))
-			hv_log("commands: start (boot the VM again), poweroff");
+			hv_log("commands: start (boot the VM again), poweroff, "
+			       "and those of the hypercall: help, vm info");
 		else if (!strcmp(line, "start"))
 			hv_run_vm(cfg);
 		else if (!strcmp(line, "poweroff"))
 			return;
 		else if (line[0])
-			hv_log("unknown command '%s'; try help", line);
+			run_command(line);
 	}
 }

@@ -24,6 +24,8 @@ void exit_cache_flush(struct vcpu *v);
 /* A guest-physical access with no RAM behind it (EPT violation / NPF). */
 void exit_memory_fault(struct vcpu *v, uint64_t gpa, bool write, bool fetch);
 void exit_triple_fault(struct vcpu *v);
+/* VMCALL / VMMCALL: the console hypercall (hypercall.c). */
+void exit_hypercall(struct vcpu *v);
 /* An exit nobody handles: dump the VMCS/VMCB and stop the VM. */
 void exit_unhandled(struct vcpu *v, const char *what, uint64_t code);
 /* A failed VM entry. */

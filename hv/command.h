@@ -1,0 +1,17 @@
+/* command.h: the one command language of the hypervisor console, shared
+ * by the host console and the guest's hypercall (DESIGN.md section 7).
+ * command_run() executes one line and writes the reply text; the words
+ * are listed by `help`. */
+#ifndef HV_COMMAND_H
+#define HV_COMMAND_H
+#include <stddef.h>
+#include "status.h"
+
+struct vm;
+
+/* Runs `line` against `vm` (NULL when no VM exists). The reply is
+ * NUL-terminated and cut to fit `cap`; ST_EINVAL for an unknown or
+ * malformed command (the reply says why). */
+status_t command_run(struct vm *vm, const char *line, char *reply, size_t cap);
+
+#endif

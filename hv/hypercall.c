@@ -1,0 +1,115 @@
+/* hypercall.c: the guest's way to the console (ABI fixed by issue 5 and
+ * README.md): VMCALL (Intel) or VMMCALL (AMD) with RAX = 1, RBX = the
+ * command text (NUL-terminated, at most 4096 bytes), RCX = a reply buffer
+ * of RDX bytes, all guest-virtual, translated through the guest's paging
+ * with the caller's privilege. Returns RAX = 0 or a negative status and
+ * RDX = the reply's length (without its NUL). Only CPL 0 may call unless
+ * hv.cfg says `hypercall_user = yes`; a refused call changes nothing but
+ * RAX. A bad pointer is refused, never a fault injected. */
+#include "hv/command.h"
+#include "hv/exit.h"
+#include "hv/guest.h"
+#include "hv/gwalk.h"
+#include "hv/vm.h"
+#include "hv/x86.h"
+
+#define HC_CONSOLE 1
+#define HC_CMD_MAX 4096
+#define HC_REPLY_MAX 4096
+
+/* Copies between guest-virtual memory and `buf`, page by page, as the
+ * caller could; ST_EFAULT when any byte is not accessible to it. With
+ * `buf` NULL it only checks that the caller could. */
+static status_t guest_copy(struct vcpu *v, uint64_t va, void *buf, size_t len,
+			   bool write)
+{
+	struct gwalk_regs r = { vcpu_reg(v, VR_CR0), vcpu_reg(v, VR_CR3),
+				vcpu_reg(v, VR_CR4), vcpu_reg(v, VR_EFER) };
+	unsigned access = (write ? GW_WRITE : 0) |
+			  (vcpu_reg(v, VR_CPL) == 3 ? GW_USER : 0);
+	uint8_t *p = buf;
+	while (len) {
+		uint64_t gpa;
+		uint32_t pf;
+		size_t chunk = 0x1000 - (va & 0xfff);
+		if (chunk > len)
+			chunk = len;
+		if (gwalk(&v->vm->mem, &r, va, access, &gpa, &pf))
+			return ST_EFAULT;
+		status_t st = !p ? (gmem_peek(&v->vm->mem, gpa, chunk) ? ST_OK : ST_EFAULT)
+			      : write ? gmem_write(&v->vm->mem, gpa, p, chunk)
+				      : gmem_read(&v->vm->mem, gpa, p, chunk);
+		if (st)
+			return st;
+		va += chunk, len -= chunk;
+		if (p)
+			p += chunk;
+	}
+	return ST_OK;
+}
+
+/* Reads the NUL-terminated command; ST_ERANGE when it is longer. */
+static status_t read_command(struct vcpu *v, uint64_t va, char *cmd)
+{
+	for (size_t got = 0; got < HC_CMD_MAX;) {
+		size_t chunk = 0x1000 - ((va + got) & 0xfff);
+		if (chunk > HC_CMD_MAX - got)
+			chunk = HC_CMD_MAX - got;
+		status_t st = guest_copy(v, va + got, cmd + got, chunk, false);
+		if (st)
+			return st;
+		for (size_t i = got; i < got + chunk; i++)
+			if (!cmd[i])
+				return ST_OK;
+		got += chunk;
+	}
+	return ST_ERANGE;
+}
+
+/* Outside 64-bit mode only the low halves of the registers are the
+ * caller's (SDM vol. 1, 3.4.1.1). */
+static uint64_t arg(struct vcpu *v, enum gpr r)
+{
+	return guest_mode(v) == MODE_64 ? v->gpr[r] : (uint32_t)v->gpr[r];
+}
+
+static int64_t console_call(struct vcpu *v, uint64_t *reply_len)
+{
+	static char cmd[HC_CMD_MAX], reply[HC_REPLY_MAX];
+	uint64_t buf = arg(v, RCX), size = arg(v, RDX);
+	status_t st = read_command(v, arg(v, RBX), cmd);
+	if (st)
+		return st;
+	if (!size)
+		return ST_EINVAL;
+	size_t cap = size < HC_REPLY_MAX ? (size_t)size : HC_REPLY_MAX;
+	/* The reply buffer is checked before the command runs, so a bad one
+	 * refuses the call instead of losing the reply of a done command. */
+	if ((st = guest_copy(v, buf, NULL, cap, true)))
+		return st;
+	status_t run = command_run(v->vm, cmd, reply, cap);
+	size_t len = 0;
+	while (reply[len])
+		len++;
+	st = guest_copy(v, buf, reply, len + 1, true);
+	if (st)
+		return st;
+	*reply_len = len;
+	return run;
+}
+
+void exit_hypercall(struct vcpu *v)
+{
+	uint64_t reply_len = 0;
+	int64_t ret;
+	if (vcpu_reg(v, VR_CPL) != 0 && !v->vm->cfg.hypercall_user)
+		ret = ST_EPERM;
+	else if (arg(v, RAX) != HC_CONSOLE)
+		ret = ST_EINVAL;
+	else
+		ret = console_call(v, &reply_len);
+	v->gpr[RAX] = (uint64_t)ret;
+	if (!ret || reply_len)
+		v->gpr[RDX] = reply_len;
+	vcpu_ops->skip_instruction(v);
+}
