@@ -83,6 +83,12 @@ static void on_shutdown(struct vcpu *v, struct vmcb *c)
 	exit_triple_fault(v);
 }
 
+static void on_vmmcall(struct vcpu *v, struct vmcb *c)
+{
+	(void)c;
+	exit_hypercall(v);
+}
+
 /* Instructions the guest's CPUID says are absent: #UD. */
 static void on_undefined(struct vcpu *v, struct vmcb *c)
 {
@@ -113,7 +119,7 @@ static const svm_exit_fn exit_table[SVM_EXIT_MAX + 1] = {
 	[SVM_EXIT_SHUTDOWN] = on_shutdown,
 	[SVM_EXIT_XSETBV] = on_xsetbv,
 	[SVM_EXIT_VMRUN] = on_undefined,
-	[SVM_EXIT_VMMCALL] = on_undefined,
+	[SVM_EXIT_VMMCALL] = on_vmmcall,
 	[SVM_EXIT_VMLOAD] = on_undefined,
 	[SVM_EXIT_VMSAVE] = on_undefined,
 	[SVM_EXIT_STGI] = on_undefined,

@@ -81,6 +81,12 @@ static void on_xsetbv(struct vcpu *v, uint64_t qual)
 	exit_xsetbv(v);
 }
 
+static void on_vmcall(struct vcpu *v, uint64_t qual)
+{
+	(void)qual;
+	exit_hypercall(v);
+}
+
 /* VMX instructions and others the guest's CPUID denies: #UD. */
 static void on_undefined(struct vcpu *v, uint64_t qual)
 {
@@ -143,7 +149,7 @@ static const vmx_exit_fn exit_table[EXIT_REASON_MAX + 1] = {
 	[EXIT_BAD_GUEST] = on_bad_guest,
 	[EXIT_BAD_MSR_LOAD] = on_bad_guest,
 	[EXIT_GETSEC] = on_undefined,
-	[EXIT_VMCALL] = on_undefined,
+	[EXIT_VMCALL] = on_vmcall,
 	[EXIT_VMCLEAR] = on_undefined,
 	[EXIT_VMLAUNCH] = on_undefined,
 	[EXIT_VMPTRLD] = on_undefined,
