@@ -14,8 +14,8 @@ enum cpu_mode guest_mode(struct vcpu *v)
 	return (attr & (1u << 10)) ? MODE_32 : MODE_16;
 }
 
-static status_t walk(struct vcpu *v, uint64_t linear, unsigned access,
-		     uint64_t *gpa, uint32_t *pf)
+status_t guest_walk(struct vcpu *v, uint64_t linear, unsigned access,
+		    uint64_t *gpa, uint32_t *pf)
 {
 	struct gwalk_regs r = { vcpu_reg(v, VR_CR0), vcpu_reg(v, VR_CR3),
 				vcpu_reg(v, VR_CR4), vcpu_reg(v, VR_EFER) };
@@ -28,7 +28,7 @@ status_t guest_translate(struct vcpu *v, uint64_t linear, unsigned access,
 			 uint64_t *gpa)
 {
 	uint32_t pf;
-	if (!walk(v, linear, access, gpa, &pf))
+	if (!guest_walk(v, linear, access, gpa, &pf))
 		return ST_OK;
 	if (pf == ~0u) {
 		vm_stop(v->vm, VM_FAULT, 0, "guest page tables outside RAM");
@@ -48,7 +48,7 @@ size_t guest_fetch(struct vcpu *v, uint8_t *buf)
 	while (n < 15) {
 		uint64_t gpa;
 		uint32_t pf;
-		if (walk(v, lin + n, GW_FETCH, &gpa, &pf))
+		if (guest_walk(v, lin + n, GW_FETCH, &gpa, &pf))
 			break;
 		size_t chunk = 0x1000 - ((lin + n) & 0xfff);
 		if (chunk > 15 - n)

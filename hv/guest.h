@@ -11,6 +11,10 @@
 #include "hv/vcpu.h"
 
 enum cpu_mode guest_mode(struct vcpu *v);
+/* The caller's own view: ST_EFAULT with the #PF error code it would get
+ * (or ~0 when a page table lies outside RAM); nothing is injected. */
+status_t guest_walk(struct vcpu *v, uint64_t linear, unsigned access,
+		    uint64_t *gpa, uint32_t *pf);
 /* ST_EFAULT after injecting the #PF the access would raise (or, when a
  * page table lies outside RAM, after stopping the VM). `access` takes
  * GW_WRITE / GW_FETCH; the user bit comes from the CPL. */

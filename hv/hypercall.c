@@ -23,10 +23,7 @@
 static status_t guest_copy(struct vcpu *v, uint64_t va, void *buf, size_t len,
 			   bool write)
 {
-	struct gwalk_regs r = { vcpu_reg(v, VR_CR0), vcpu_reg(v, VR_CR3),
-				vcpu_reg(v, VR_CR4), vcpu_reg(v, VR_EFER) };
-	unsigned access = (write ? GW_WRITE : 0) |
-			  (vcpu_reg(v, VR_CPL) == 3 ? GW_USER : 0);
+	unsigned access = write ? GW_WRITE : 0;
 	uint8_t *p = buf;
 	while (len) {
 		uint64_t gpa;
@@ -34,7 +31,7 @@ static status_t guest_copy(struct vcpu *v, uint64_t va, void *buf, size_t len,
 		size_t chunk = 0x1000 - (va & 0xfff);
 		if (chunk > len)
 			chunk = len;
-		if (gwalk(&v->vm->mem, &r, va, access, &gpa, &pf))
+		if (guest_walk(v, va, access, &gpa, &pf))
 			return ST_EFAULT;
 		status_t st = !p ? (gmem_peek(&v->vm->mem, gpa, chunk) ? ST_OK : ST_EFAULT)
 			      : write ? gmem_write(&v->vm->mem, gpa, p, chunk)

@@ -19,16 +19,11 @@ struct string_op {
 	int64_t step;       /* +size or -size (RFLAGS.DF) */
 };
 
-static uint64_t read_index(struct vcpu *v, int idx)
-{
-	return v->gpr[idx];
-}
-
 /* Moves one element between the port and memory. */
 static status_t move_one(struct vcpu *v, const struct string_op *op,
 			 uint16_t port, unsigned size, bool in)
 {
-	uint64_t off = read_index(v, op->index) & op->addr_mask, gpa;
+	uint64_t off = v->gpr[op->index] & op->addr_mask, gpa;
 	uint32_t val = 0;
 	if (guest_translate(v, op->base + off, in ? GW_WRITE : 0, &gpa))
 		return ST_EFAULT;

@@ -11,7 +11,6 @@
 #include "hv/x86.h"
 #include "vmx/vmx.h"
 
-#define RUN_SLICE_HZ 100
 
 static status_t set_controls(struct vcpu *v)
 {
@@ -49,9 +48,6 @@ static status_t set_controls(struct vcpu *v)
 	vmwrite(CR4_MASK, CR4_VMXE);
 	vmwrite(VMCS_LINK_PTR, ~0ull);
 	vmwrite(TSC_OFFSET, 0);
-	unsigned rate = vmx_caps.misc & 0x1f;
-	uint64_t slice = (plat_tsc_hz() / RUN_SLICE_HZ) >> rate;
-	vmwrite(PREEMPTION_TIMER, slice > 0xffffffffu ? 0xffffffffu : slice);
 	return ST_OK;
 }
 
