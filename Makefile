@@ -41,6 +41,7 @@ deps:
 include hv/hv.mk
 -include storage/storage.mk
 -include snapshot/snapshot.mk
+-include bench/bench.mk
 -include guest-tests/guest-tests.mk
 
 hv: $(BUILD)/hv.efi
