@@ -138,3 +138,49 @@ def test_mkvolume_rejects_name_clash(tmp_path):
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     assert res.returncode == 1
     assert b"same name" in res.stderr
+
+
+def volume_config(img):
+    tgt = img + "@@1048576"
+    return subprocess.run(["mtype", "-i", tgt, "::/hv.cfg"], stdout=subprocess.PIPE,
+                          env=mtools_env(), check=True).stdout.decode()
+
+
+def test_hvrun_set_adds_config_lines(tmp_path):
+    """hvrun --set KEY=VALUE (repeatable) reaches the volume's hv.cfg as
+    `KEY = VALUE` lines after the ones hvrun's own options write."""
+    mod = load_hvrun()
+    efi = tmp_path / "fake.efi"
+    efi.write_bytes(b"MZ fake")
+    img = str(tmp_path / "v.img")
+    args = mod.argparse.Namespace(kernel=guest("hello"), mem=64 << 20, append=None,
+                                  initrd=None, disk=None,
+                                  set=["snapshot_capture=stop-and-copy",
+                                       " hypercall_user = yes "])
+    mod.build_volume(args, img, str(efi))
+    cfg = volume_config(img)
+    assert cfg.endswith("on_stop = poweroff\nsnapshot_capture = stop-and-copy\n"
+                        "hypercall_user = yes\n"), cfg
+    assert "memory = 64M\n" in cfg
+
+
+@pytest.mark.parametrize("setting,why", [("noequals", b"KEY=VALUE"),
+                                         ("1key=x", b"KEY=VALUE"),
+                                         ("memory=1G", b"use the option"),
+                                         ("a=b # c", b"without '#'"),
+                                         ("a=", b"not empty")])
+def test_set_refused(setting, why, tmp_path):
+    """A malformed --set, or one for a key with its own option, stops
+    hvrun (exit 2) before any emulator starts, and mkvolume (exit 1)."""
+    efi = tmp_path / "fake.efi"
+    efi.write_bytes(b"MZ fake")
+    res = subprocess.run([MKVOLUME, "-o", str(tmp_path / "v.img"), "--kernel",
+                          guest("hello"), "--set", setting],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert res.returncode == 1 and why in res.stderr, res
+    assert not (tmp_path / "v.img").exists()
+    res = subprocess.run([sys.executable, HVRUN, "--kernel", guest("hello"),
+                          "--set", setting], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE,
+                         env=dict(os.environ, HVRUN_HV_EFI=str(efi)))
+    assert res.returncode == 2 and b"--set" in res.stderr, res
