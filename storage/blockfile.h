@@ -78,7 +78,9 @@ typedef status_t (*bf_list_cb)(void *arg, const char *name);
  * - remove: delete a file (used to clean up a failed create/export).
  * - abspath: an absolute form of path (malloc'd), for absolute locators.
  * - list: call cb with each entry name in directory dir ("" = current);
- *   a non-OK cb status stops the walk and is returned. */
+ *   a non-OK cb status stops the walk and is returned.
+ * - rename: renames `from` to `to`, replacing `to` if it exists (POSIX
+ *   rename semantics); snapshot/ replaces its manifest atomically with it. */
 struct bf_opener {
 	void *ctx;
 	status_t (*open)(void *ctx, const char *path, unsigned flags,
@@ -86,6 +88,7 @@ struct bf_opener {
 	status_t (*remove)(void *ctx, const char *path);
 	status_t (*abspath)(void *ctx, const char *path, char **out);
 	status_t (*list)(void *ctx, const char *dir, bf_list_cb cb, void *arg);
+	status_t (*rename)(void *ctx, const char *from, const char *to);
 };
 
 #endif

@@ -240,6 +240,15 @@ static status_t fo_list(void *ctx, const char *dir, bf_list_cb cb, void *arg)
 	return d->inner->list(d->inner->ctx, dir, cb, arg);
 }
 
+static status_t fo_rename(void *ctx, const char *from, const char *to)
+{
+	struct fault_domain *d = ctx;
+
+	if (d->cut)
+		return ST_EIO;
+	return d->inner->rename(d->inner->ctx, from, to);
+}
+
 void fault_opener(struct fault_domain *d, struct bf_opener *op)
 {
 	op->ctx = d;
@@ -247,4 +256,5 @@ void fault_opener(struct fault_domain *d, struct bf_opener *op)
 	op->remove = d->inner->remove ? fo_remove : NULL;
 	op->abspath = d->inner->abspath ? fo_abspath : NULL;
 	op->list = d->inner->list ? fo_list : NULL;
+	op->rename = d->inner->rename ? fo_rename : NULL;
 }

@@ -233,6 +233,20 @@ static status_t op_list(void *ctx, const char *dir, bf_list_cb cb, void *arg)
 	return st;
 }
 
+/* rename(2) replaces an existing `to` atomically. */
+static status_t op_rename(void *ctx, const char *from, const char *to)
+{
+	char *nfrom = native_path(from), *nto = native_path(to);
+	status_t st = ST_ENOMEM;
+
+	(void)ctx;
+	if (nfrom && nto)
+		st = rename(nfrom, nto) ? errno_status(errno) : ST_OK;
+	free(nfrom);
+	free(nto);
+	return st;
+}
+
 void bf_posix_opener(struct bf_opener *op)
 {
 	op->ctx = NULL;
@@ -240,4 +254,5 @@ void bf_posix_opener(struct bf_opener *op)
 	op->remove = op_remove;
 	op->abspath = op_abspath;
 	op->list = op_list;
+	op->rename = op_rename;
 }
