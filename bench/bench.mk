@@ -1,0 +1,12 @@
+# bench.mk: benchmarks of bench/ that the top Makefile includes (the storage
+# one lives in storage/storage.mk). `make bench-snapshot-pause` boots the
+# snap_bench guest under QEMU TCG (AMD-V) and prints the snapshot pause
+# ratios (bench/README.md).
+
+GUESTS += $(BUILD)/guests/snap_bench.elf
+
+.PHONY: bench-snapshot-pause
+bench-snapshot-pause: $(BUILD)/hv.efi $(BUILD)/guests/snap_bench.elf
+	$(PYTHON) bench/snapshot_pause_bench.py
+# Keep the object: make would delete it as an intermediate.
+.SECONDARY: $(BUILD)/guests/obj/snap_bench.c.o
