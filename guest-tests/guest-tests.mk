@@ -18,16 +18,19 @@ GUEST_LIB_OBJS := $(patsubst guest-tests/%,$(BUILD)/guests/obj/%.o,$(GUEST_LIB_S
 # The same library with the multiboot a.out kludge (header flag 16).
 GUEST_LIB_AOUT_OBJS := $(BUILD)/guests/obj/lib/entry-aout.S.o \
 	$(filter-out %/entry.S.o,$(GUEST_LIB_OBJS))
+# Linked into the snapshot guests only (rule below).
+SNAP_LIB_OBJS := $(BUILD)/guests/obj/lib/snap.c.o
 
 # Guests: one C file each under guest-tests/, linked with the library.
 GUEST_NAMES := hello cpuid msr portio hlt ram triple unassigned mbinfo spin \
-	virtio_blk paging hypercall
+	virtio_blk paging hypercall snapshot snapshot_disk snapshot_restart \
+	snapshot_refuse
 GUESTS += $(patsubst %,$(BUILD)/guests/%.elf,$(GUEST_NAMES)) \
 	$(BUILD)/guests/mbinfo-aout.elf $(BUILD)/guests/layout.elf
 DEFAULT_GUEST := $(BUILD)/guests/hello.elf
 # Keep the objects: make would delete them as intermediates.
 .SECONDARY: $(patsubst %,$(BUILD)/guests/obj/%.c.o,$(GUEST_NAMES) mbinfo-aout layout) \
-	$(GUEST_LIB_OBJS) $(GUEST_LIB_AOUT_OBJS)
+	$(GUEST_LIB_OBJS) $(GUEST_LIB_AOUT_OBJS) $(SNAP_LIB_OBJS)
 
 $(BUILD)/guests/obj/%.c.o: guest-tests/%.c guest-tests/lib/guest.h
 	@mkdir -p $(dir $@)
@@ -41,6 +44,15 @@ $(BUILD)/guests/obj/lib/entry-aout.S.o: guest-tests/lib/entry.S
 
 $(BUILD)/guests/%.elf: $(BUILD)/guests/obj/%.c.o $(GUEST_LIB_OBJS) guest-tests/lib/guest.ld
 	$(GUEST_CC) $(GUEST_LDFLAGS) -o $@ $< $(GUEST_LIB_OBJS)
+
+# The snapshot guests also link lib/snap.c (the hypercall and the snapshot
+# commands, lib/snap.h); a static pattern rule, so it wins over the one above.
+SNAP_GUESTS := $(patsubst %,$(BUILD)/guests/%.elf,$(filter snapshot%,$(GUEST_NAMES)))
+$(SNAP_GUESTS): $(BUILD)/guests/%.elf: $(BUILD)/guests/obj/%.c.o $(GUEST_LIB_OBJS) \
+		$(SNAP_LIB_OBJS) guest-tests/lib/guest.ld
+	$(GUEST_CC) $(GUEST_LDFLAGS) -o $@ $< $(GUEST_LIB_OBJS) $(SNAP_LIB_OBJS)
+$(patsubst $(BUILD)/guests/%.elf,$(BUILD)/guests/obj/%.c.o,$(SNAP_GUESTS)) \
+	$(SNAP_LIB_OBJS): guest-tests/lib/snap.h
 
 # mbinfo-aout: the mbinfo guest booted through the a.out kludge addresses.
 $(BUILD)/guests/obj/mbinfo-aout.c.o: guest-tests/mbinfo.c guest-tests/lib/guest.h
