@@ -90,7 +90,7 @@ static status_t load_file(const struct bf_opener *op, const char *path,
 	st = ST_ENOMEM;
 	if (!(buf = malloc(size ? (size_t)size : 1)))
 		goto out;
-	if ((st = bf_read(bf, 0, buf, (size_t)size)))
+	if (size && (st = bf_read(bf, 0, buf, (size_t)size)))
 		goto out;
 	st = manifest_parse(buf, (size_t)size, m, err, errcap);
 out:
