@@ -7,7 +7,9 @@
 #include "snapshot/crc32.h"
 #include "snapshot/manifest_int.h"
 
-#define MAX_TOKENS 17   /* a snapshot line has 16; one more shows extras */
+/* A snapshot line has 16; the 17th is always refused as unexpected, so
+ * splitting stops there. */
+#define MAX_TOKENS 17
 
 struct tok {
 	const char *s;
@@ -47,10 +49,12 @@ static status_t split_line(struct parser *ps)
 		return FAIL(ps, "missing line (the file ends early)");
 	eol = find_eol(p, ps->end);
 	ps->p = eol + 1;
+	if (p == eol)
+		return FAIL(ps, "empty line");
 	while (p < eol) {
 		struct tok *t = &ps->t[ps->nt];
 		if (ps->nt == MAX_TOKENS)
-			return FAIL(ps, "too many fields");
+			break;
 		t->quoted = *p == '"';
 		t->s = p + t->quoted;
 		while (p < eol && *p != ' ' && (p == t->s - 1 || *p != '"'))
@@ -236,8 +240,10 @@ static status_t version_line(struct parser *ps)
 	uint64_t v = 0;
 	status_t st;
 
+	ps->line = 1;
 	if ((size_t)(ps->end - ps->p) < n || memcmp(ps->p, magic, n))
 		return FAIL(ps, "not a snapvisor manifest");
+	ps->line = 0;
 	if ((st = split_line(ps)) || (st = get_num(ps, 1, "version",
 						   UINT32_MAX, &v)))
 		return st;

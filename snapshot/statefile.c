@@ -18,6 +18,13 @@ static size_t pad8(size_t n)
 	return (n + 7) & ~(size_t)7;
 }
 
+/* Precondition: the section's len field and data are in place. */
+static uint32_t section_crc(const uint8_t *s)
+{
+	return crc32_update(crc32_update(0, s, 32), s + SF_SECTION_HEADER_SIZE,
+			    get_le32(s + 28));
+}
+
 void sf_writer_init(struct sf_writer *w)
 {
 	memset(w, 0, sizeof(*w));
@@ -89,9 +96,9 @@ void sf_add(struct sf_writer *w, const char *tag, uint32_t version,
 	memcpy(p, tag, strlen(tag));
 	put_le32(p + 24, version);
 	put_le32(p + 28, (uint32_t)len);
-	put_le32(p + 32, crc32_update(0, data, len));
 	if (len)
 		memcpy(p + SF_SECTION_HEADER_SIZE, data, len);
+	put_le32(p + 32, section_crc(p));
 	w->len += SF_SECTION_HEADER_SIZE + padded;
 	w->nsections++;
 }
@@ -193,10 +200,10 @@ static status_t check_section(const uint8_t *b, size_t len, unsigned i,
 	if (padded > len - *off - SF_SECTION_HEADER_SIZE)
 		return bad(err, errcap, "section %u (%s): %zu data bytes run "
 			   "past the end", i, (const char *)s, dlen);
+	if (section_crc(s) != get_le32(s + 32))
+		return bad(err, errcap, "section %u (%s): crc mismatch", i,
+			   (const char *)s);
 	s += SF_SECTION_HEADER_SIZE;
-	if (crc32_update(0, s, dlen) != get_le32(s - 8))
-		return bad(err, errcap, "section %u (%s): data crc mismatch", i,
-			   (const char *)(s - SF_SECTION_HEADER_SIZE));
 	for (n = dlen; n < padded; n++)
 		if (s[n])
 			return bad(err, errcap, "section %u: padding not zero",

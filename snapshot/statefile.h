@@ -8,8 +8,10 @@
  *     u64 total_len (the whole file), u32 header_crc (crc32 of the header
  *     with this field 0), u32 reserved (0)
  *   nsections times: char tag[24] (1-23 printable characters, NUL-padded),
- *     u32 version, u32 len, u32 data_crc (crc32 of the len data bytes),
- *     u32 reserved (0); then the data, zero-padded to a multiple of 8. */
+ *     u32 version, u32 len, u32 data_crc, u32 reserved (0); then the data,
+ *     zero-padded to a multiple of 8. data_crc is the crc32 of the tag,
+ *     version and len fields (the section's first 32 bytes) followed by
+ *     the len data bytes, so a damaged tag or version is caught too. */
 #ifndef SNAPSHOT_STATEFILE_H
 #define SNAPSHOT_STATEFILE_H
 

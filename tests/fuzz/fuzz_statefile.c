@@ -54,7 +54,9 @@ static uint8_t *fix_crcs(const uint8_t *data, size_t size)
 		room = size - off - SF_SECTION_HEADER_SIZE;
 		if (len > room)
 			break;
-		put_le32(c + off + 32, crc32_update(0, c + off + 40, len));
+		put_le32(c + off + 32, crc32_update(crc32_update(0, c + off,
+								 32),
+						    c + off + 40, len));
 		if (((len + 7) & ~(size_t)7) > room)
 			break;
 		off += SF_SECTION_HEADER_SIZE + ((len + 7) & ~(size_t)7);

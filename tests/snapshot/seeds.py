@@ -63,8 +63,8 @@ def statefile(sections):
     """sections: (tag, version, data)."""
     body = b""
     for tag, version, data in sections:
-        body += struct.pack("<24sIIII", tag.encode(), version, len(data),
-                            crc(data), 0)
+        head = struct.pack("<24sII", tag.encode(), version, len(data))
+        body += head + struct.pack("<II", crc(head + data), 0)
         body += data + bytes(-len(data) % 8)
     total = 32 + len(body)
     head = struct.pack("<8sIIQII", b"SVSTATE1", 1, len(sections), total, 0, 0)
