@@ -1,6 +1,7 @@
 /* plat_mem.c: pages and the heap on UEFI boot services (UEFI 2.x, 7.2
  * AllocatePages / AllocatePool). The heap serves malloc/calloc/free for
  * the hypervisor and the libraries linked into it (lz4, storage/). */
+#include <stdlib.h>
 #include <efi.h>
 #include <efilib.h>
 #include "hv/platform.h"
@@ -37,12 +38,31 @@ void *plat_alloc_pages_aligned(size_t npages, uint64_t align)
 	return (void *)(uintptr_t)start;
 }
 
+/* Each block starts with its size (for realloc), 16 bytes so that the
+ * pool's 8-byte alignment is kept. */
+#define HEAP_HEADER 16
+
 void *malloc(size_t n)
 {
-	void *p = NULL;
-	if (EFI_ERROR(uefi_call_wrapper(BS->AllocatePool, 3, EfiLoaderData,
-					n ? n : 1, &p)))
+	uint8_t *p = NULL;
+	if (n > (size_t)-1 - HEAP_HEADER ||
+	    EFI_ERROR(uefi_call_wrapper(BS->AllocatePool, 3, EfiLoaderData,
+					n + HEAP_HEADER, (void **)&p)))
 		return NULL;
+	*(size_t *)p = n;
+	return p + HEAP_HEADER;
+}
+
+void *realloc(void *old, size_t n)
+{
+	if (!old)
+		return malloc(n);
+	size_t had = *(size_t *)((uint8_t *)old - HEAP_HEADER);
+	void *p = malloc(n);
+	if (p) {
+		CopyMem(p, old, had < n ? had : n);
+		free(old);
+	}
 	return p;
 }
 
@@ -59,5 +79,5 @@ void *calloc(size_t n, size_t size)
 void free(void *p)
 {
 	if (p)
-		uefi_call_wrapper(BS->FreePool, 1, p);
+		uefi_call_wrapper(BS->FreePool, 1, (uint8_t *)p - HEAP_HEADER);
 }
