@@ -5,6 +5,7 @@
  * (hv/plat_storage.h). Writes past the end zero-fill the gap themselves:
  * the protocol leaves a gap's content unspecified. */
 #include <stdbool.h>
+#include <stdlib.h>
 #include <efi.h>
 #include <efilib.h>
 #include "hv/plat_storage.h"
@@ -279,7 +280,7 @@ static status_t op_abspath(void *ctx, const char *path, char **out)
 	if (!to_efi_path(path, name, PATH_MAX_CHARS))
 		return ST_EINVAL;
 	UINTN n = StrLen(name);
-	char *s = AllocatePool(n + 1);
+	char *s = malloc(n + 1); /* the caller frees it with free() */
 	if (!s)
 		return ST_ENOMEM;
 	for (UINTN i = 0; i < n; i++)
@@ -327,11 +328,65 @@ out:
 	return st;
 }
 
+/* UEFI 2.x, 13.5.13 (SetInfo): a new FileName renames the file; a name
+ * starting with '\\' is from the volume root. FAT refuses to rename onto
+ * an existing name, so the target goes first: not atomic, which is why
+ * manifest_load() also looks for the ".new" file (snapshot/manifest.h). */
+static status_t op_rename(void *ctx, const char *from, const char *to)
+{
+	CHAR16 name[PATH_MAX_CHARS];
+	EFI_FILE_HANDLE fh;
+	status_t st;
+	if (!to_efi_path(to, name, PATH_MAX_CHARS))
+		return ST_EINVAL;
+	if ((st = open_handle(from, EFI_FILE_MODE_READ | EFI_FILE_MODE_WRITE,
+			      &fh)))
+		return st;
+	st = op_remove(ctx, to);
+	if (st && st != ST_ENOENT)
+		goto out;
+	UINTN len = StrLen(name);
+	UINTN size = sizeof(EFI_FILE_INFO) + (len + 1) * sizeof(CHAR16);
+	EFI_FILE_INFO *old = LibFileInfo(fh), *info = AllocateZeroPool(size);
+	st = ST_ENOMEM;
+	if (old && info) {
+		CopyMem(info, old, sizeof(EFI_FILE_INFO));
+		info->Size = size;
+		CopyMem(info->FileName, name, (len + 1) * sizeof(CHAR16));
+		st = efi_st(uefi_call_wrapper(fh->SetInfo, 4, fh, &GenericFileInfo,
+					      size, info));
+	}
+	if (old)
+		FreePool(old);
+	if (info)
+		FreePool(info);
+out:
+	uefi_call_wrapper(fh->Close, 1, fh);
+	return st;
+}
+
+status_t plat_mkdir(const char *path)
+{
+	CHAR16 name[PATH_MAX_CHARS];
+	EFI_FILE_HANDLE fh, r = volume_root();
+	if (!r)
+		return ST_EIO;
+	if (!to_efi_path(path, name, PATH_MAX_CHARS))
+		return ST_EINVAL;
+	status_t st = efi_st(uefi_call_wrapper(
+		r->Open, 5, r, &fh, name,
+		EFI_FILE_MODE_READ | EFI_FILE_MODE_WRITE | EFI_FILE_MODE_CREATE,
+		EFI_FILE_DIRECTORY));
+	if (!st)
+		uefi_call_wrapper(fh->Close, 1, fh);
+	return st;
+}
+
 void plat_bf_opener(struct bf_opener *op)
 {
 	*op = (struct bf_opener){ .ctx = NULL, .open = op_open,
 				  .remove = op_remove, .abspath = op_abspath,
-				  .list = op_list };
+				  .list = op_list, .rename = op_rename };
 }
 
 /* Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar. */

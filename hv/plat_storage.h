@@ -9,8 +9,11 @@
 #include <stdint.h>
 #include "storage/blockfile.h"
 
-/* Fills op with the boot volume's opener (open, remove, abspath, list). */
+/* Fills op with the boot volume's opener (open, remove, abspath, list,
+ * rename). */
 void plat_bf_opener(struct bf_opener *op);
+/* Makes directory path on the boot volume (fine if it exists). */
+status_t plat_mkdir(const char *path);
 /* Seconds since 1970-01-01 UTC from the firmware clock (0 if none). */
 uint64_t plat_unix_time(void);
 /* RDRAND where the CPU has it, else TSC-derived mixing. */
