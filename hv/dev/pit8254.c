@@ -467,7 +467,7 @@ static bool chan_valid(const struct chan *c)
 	       c->pending <= 1 && c->gate <= 1 && c->null_count <= 1 &&
 	       c->wr_msb <= 1 && c->rd_msb <= 1 && c->latch_n <= 2 &&
 	       c->status_latched <= 1 && c->cr >= 1 && c->cr <= modulus(c) &&
-	       c->n >= 1 && c->n <= modulus(c);
+	       c->n <= modulus(c); /* 0 until the channel first counts */
 }
 
 static status_t pit_restore(struct device *dev, const void *buf, size_t len)
