@@ -1,53 +1,113 @@
 /* command.c: the console's command table and its commands (command.h).
  * A command is matched on its leading words; the rest of the line is
- * its argument. */
+ * its argument. The snapshot words call hv/snap.h. */
 #include <string.h>
 #include "hv/command.h"
 #include "hv/lib/fmt.h"
+#include "hv/snap.h"
 #include "hv/vm.h"
+#include "storage/vhd_chain.h"
 
 struct command {
 	const char *words;
+	const char *args; /* for help */
 	const char *help;
-	status_t (*run)(struct vm *vm, const char *arg, char *reply, size_t cap);
+	status_t (*run)(struct vm *vm, struct cmd_caller *c, const char *arg,
+			char *reply, size_t cap);
 };
 
-static status_t cmd_help(struct vm *vm, const char *arg, char *reply,
-			 size_t cap);
+static status_t cmd_help(struct vm *vm, struct cmd_caller *c, const char *arg,
+			 char *reply, size_t cap);
 
-static status_t cmd_vm_info(struct vm *vm, const char *arg, char *reply,
-			    size_t cap)
+/* "disk LEAF <- PARENT <- ... <- BASE", or the configured name. */
+static size_t disk_chain(const struct vm *vm, char *out, size_t cap)
 {
-	(void)arg;
+	size_t len = (size_t)hv_snprintf(out, cap, "disk");
+	if (!vm->disk)
+		return len + (size_t)hv_snprintf(out + len, cap - len, " %s",
+						 vm->cfg.disk[0] ? vm->cfg.disk
+								 : "(none)");
+	for (unsigned i = 0; i < vm->disk->depth && len < cap; i++)
+		len += (size_t)hv_snprintf(out + len, cap - len, "%s%s",
+					   i ? " <- " : " ",
+					   vm->disk->layer[i]->path);
+	return len;
+}
+
+static status_t cmd_vm_info(struct vm *vm, struct cmd_caller *c,
+			    const char *arg, char *reply, size_t cap)
+{
+	(void)arg, (void)c;
 	if (!vm) {
 		hv_snprintf(reply, cap, "no VM is running");
 		return ST_ENOENT;
 	}
-	hv_snprintf(reply, cap,
-		    "vendor %s\nmemory %llu MiB\nvcpus %u\nkernel %s\ndisk %s",
-		    vcpu_ops->name, (unsigned long long)(vm->ram_size >> 20),
-		    vm->nvcpus, vm->cfg.kernel,
-		    vm->cfg.disk[0] ? vm->cfg.disk : "(none)");
+	size_t len = (size_t)hv_snprintf(
+		reply, cap, "vendor %s\nmemory %llu MiB\nvcpus %u\nkernel %s\n",
+		vcpu_ops->name, (unsigned long long)(vm->ram_size >> 20),
+		vm->nvcpus, vm->cfg.kernel);
+	if (len < cap)
+		disk_chain(vm, reply + len, cap - len);
 	return ST_OK;
 }
 
+static status_t cmd_create(struct vm *vm, struct cmd_caller *c,
+			   const char *arg, char *reply, size_t cap)
+{
+	return snap_create(vm, arg, c, reply, cap);
+}
+
+static status_t cmd_list(struct vm *vm, struct cmd_caller *c, const char *arg,
+			 char *reply, size_t cap)
+{
+	(void)c;
+	if (arg[0])
+		return hv_snprintf(reply, cap, "snapshot list takes no argument"),
+		       ST_EINVAL;
+	return snap_list(vm, reply, cap);
+}
+
+static status_t cmd_apply(struct vm *vm, struct cmd_caller *c,
+			  const char *arg, char *reply, size_t cap)
+{
+	return snap_apply(vm, arg, c, reply, cap);
+}
+
+static status_t cmd_delete(struct vm *vm, struct cmd_caller *c,
+			   const char *arg, char *reply, size_t cap)
+{
+	(void)c;
+	return snap_delete(vm, arg, reply, cap);
+}
+
 static const struct command commands[] = {
-	{ "help", "lists the commands", cmd_help },
-	{ "vm info", "vendor, memory, vCPUs, kernel and disk of the VM",
+	{ "snapshot create", "[NAME]", "freezes the machine; replies its id",
+	  cmd_create },
+	{ "snapshot list", "", "the tree; * marks where the machine is",
+	  cmd_list },
+	{ "snapshot apply", "ID|NAME", "sends the machine back to a snapshot",
+	  cmd_apply },
+	{ "snapshot delete", "ID|NAME", "removes a snapshot from the tree",
+	  cmd_delete },
+	{ "vm info", "", "vendor, memory, vCPUs, kernel and disk chain",
 	  cmd_vm_info },
+	{ "help", "", "lists the commands", cmd_help },
 };
 
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
-static status_t cmd_help(struct vm *vm, const char *arg, char *reply,
-			 size_t cap)
+static status_t cmd_help(struct vm *vm, struct cmd_caller *c, const char *arg,
+			 char *reply, size_t cap)
 {
 	size_t len = 0;
-	(void)vm, (void)arg;
-	for (unsigned i = 0; i < NCOMMANDS && len < cap; i++)
-		len += (size_t)hv_snprintf(reply + len, cap - len, "%s%-12s %s",
-					   i ? "\n" : "", commands[i].words,
-					   commands[i].help);
+	(void)vm, (void)arg, (void)c;
+	for (unsigned i = 0; i < NCOMMANDS && len < cap; i++) {
+		char words[40];
+		hv_snprintf(words, sizeof words, "%s %s", commands[i].words,
+			    commands[i].args);
+		len += (size_t)hv_snprintf(reply + len, cap - len, "%s%-25s %s",
+					   i ? "\n" : "", words, commands[i].help);
+	}
 	return ST_OK;
 }
 
@@ -76,15 +136,25 @@ static const char *match(const char *line, const char *words)
 	return line;
 }
 
-status_t command_run(struct vm *vm, const char *line, char *reply, size_t cap)
+status_t command_run(struct vm *vm, struct cmd_caller *caller,
+		     const char *line, char *reply, size_t cap)
 {
+	char text[4097];
+	size_t n = strlen(line);
 	if (!cap)
 		return ST_EINVAL;
 	reply[0] = 0;
+	if (n >= sizeof text)
+		return hv_snprintf(reply, cap, "command too long"), ST_ERANGE;
+	while (n && is_space(line[n - 1]))
+		n--;
+	memcpy(text, line, n);
+	text[n] = 0;
+	line = text;
 	for (unsigned i = 0; i < NCOMMANDS; i++) {
 		const char *arg = match(line, commands[i].words);
 		if (arg)
-			return commands[i].run(vm, arg, reply, cap);
+			return commands[i].run(vm, caller, arg, reply, cap);
 	}
 	hv_snprintf(reply, cap, "unknown command; try help");
 	return ST_EINVAL;

@@ -8,10 +8,13 @@
 #include "status.h"
 
 struct vm;
+struct cmd_caller;
 
-/* Runs `line` against `vm` (NULL when no VM exists). The reply is
- * NUL-terminated and cut to fit `cap`; ST_EINVAL for an unknown or
+/* Runs `line` against `vm` (NULL when no VM exists) for `caller` (a
+ * vCPU's hypercall, or NULL for the host console; hv/snap.h). The reply
+ * is NUL-terminated and cut to fit `cap`; ST_EINVAL for an unknown or
  * malformed command (the reply says why). */
-status_t command_run(struct vm *vm, const char *line, char *reply, size_t cap);
+status_t command_run(struct vm *vm, struct cmd_caller *caller,
+		     const char *line, char *reply, size_t cap);
 
 #endif

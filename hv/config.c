@@ -84,6 +84,13 @@ static status_t set_key(struct vm_config *cfg, const char *key,
 		cfg->hypercall_user = !strcmp(val, "yes");
 		return ST_OK;
 	}
+	if (!strcmp(key, "snapshot_capture")) {
+		*why = "snapshot_capture must be cow or stop-and-copy";
+		if (strcmp(val, "cow") && strcmp(val, "stop-and-copy"))
+			return ST_EINVAL;
+		cfg->snapshot_stop_and_copy = !strcmp(val, "stop-and-copy");
+		return ST_OK;
+	}
 	*why = "unknown key";
 	return ST_EINVAL;
 }

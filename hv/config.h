@@ -2,7 +2,9 @@
  * Lines `key = value`; '#' starts a comment; blank lines are ignored.
  * Keys: kernel, initrd, cmdline, memory (K/M/G suffixes), disk, on_stop
  * (poweroff | console), hypercall_user (yes | no: may guest user mode
- * use the console hypercall). config_parse() reports the first bad line.
+ * use the console hypercall), snapshot_capture (cow | stop-and-copy:
+ * copy guest memory after or during a snapshot's pause; the second is
+ * kept to measure the first against, bench/). config_parse() reports the first bad line.
  * Portable. */
 #ifndef HV_CONFIG_H
 #define HV_CONFIG_H
@@ -27,6 +29,7 @@ struct vm_config {
 	uint64_t memory;
 	enum on_stop on_stop;
 	bool hypercall_user;
+	bool snapshot_stop_and_copy;
 };
 
 /* Parses `len` bytes of text into *cfg (defaults first). On error,

@@ -37,7 +37,7 @@ static void read_line(char *buf, size_t cap)
 static void run_command(const char *line)
 {
 	static char reply[4096];
-	command_run(NULL, line, reply, sizeof reply);
+	command_run(NULL, NULL, line, reply, sizeof reply);
 	for (char *p = reply, *nl; *p; p = nl + 1) {
 		nl = strchr(p, '\n');
 		if (nl)

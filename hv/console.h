@@ -5,7 +5,13 @@
 #include <stdbool.h>
 #include "hv/config.h"
 
+struct vm;
+
 void console_loop(const struct vm_config *cfg);
+/* The next byte the host console has for the guest's COM1, or -1; the
+ * escape key Ctrl-] switches to the hypervisor console and back
+ * (hv/console_mux.c). */
+int console_input(struct vm *vm);
 bool hv_run_vm(const struct vm_config *cfg);
 
 #endif

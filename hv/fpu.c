@@ -39,9 +39,9 @@ uint64_t fpu_guest_xcr0_mask(void)
 /* XSAVE needs the largest area for all supported components. */
 void *fpu_alloc_area(void)
 {
-	void *p = plat_alloc_pages(4);
+	void *p = plat_alloc_pages(FPU_AREA_PAGES);
 	if (p)
-		memset(p, 0, 4 * PAGE_SIZE);
+		memset(p, 0, FPU_AREA_SIZE);
 	if (p) /* a valid initial image: FCW 0x37f, MXCSR 0x1f80 */
 		*(uint16_t *)p = 0x37f, *(uint32_t *)((uint8_t *)p + 24) = 0x1f80;
 	return p;

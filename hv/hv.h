@@ -12,6 +12,10 @@ void hv_main(void);
 
 status_t vm_mem_create(struct vm *vm, uint64_t size);
 void vm_mem_destroy(struct vm *vm);
+/* Write-protects all guest RAM (a snapshot's capture begins). */
+void vm_mem_protect(struct vm *vm);
+/* Gives [gpa, gpa+size) its normal permissions back. */
+void vm_mem_unprotect(struct vm *vm, uint64_t gpa, uint64_t size);
 /* Loads the configured kernel into a created VM and sets vCPU 0. */
 status_t vm_load_guest(struct vm *vm);
 
@@ -24,6 +28,9 @@ status_t fpu_init(void);
 uint64_t fpu_guest_xcr0_mask(void);
 void fpu_enter_guest(uint64_t guest_xcr0, void *area);
 void fpu_leave_guest(uint64_t guest_xcr0, void *area);
+/* The guest's XSAVE image: room for every component. */
+#define FPU_AREA_PAGES 4
+#define FPU_AREA_SIZE (FPU_AREA_PAGES * 4096)
 void *fpu_alloc_area(void);
 
 #endif

@@ -7,6 +7,7 @@
  * hv.cfg says `hypercall_user = yes`; a refused call changes nothing but
  * RAX. A bad pointer is refused, never a fault injected. */
 #include "hv/command.h"
+#include "hv/snap.h"
 #include "hv/exit.h"
 #include "hv/guest.h"
 #include "hv/gwalk.h"
@@ -70,43 +71,70 @@ static uint64_t arg(struct vcpu *v, enum gpr r)
 	return guest_mode(v) == MODE_64 ? v->gpr[r] : (uint32_t)v->gpr[r];
 }
 
-static int64_t console_call(struct vcpu *v, uint64_t *reply_len)
+/* Reads the command and checks the reply buffer before anything runs,
+ * so that a bad buffer refuses the call instead of losing the reply of
+ * a command that was done. */
+static status_t check_call(struct vcpu *v, char *cmd, uint64_t buf,
+			   uint64_t size)
 {
-	static char cmd[HC_CMD_MAX], reply[HC_REPLY_MAX];
-	uint64_t buf = arg(v, RCX), size = arg(v, RDX);
 	status_t st = read_command(v, arg(v, RBX), cmd);
 	if (st)
 		return st;
 	if (!size)
 		return ST_EINVAL;
 	size_t cap = size < HC_REPLY_MAX ? (size_t)size : HC_REPLY_MAX;
-	/* The reply buffer is checked before the command runs, so a bad one
-	 * refuses the call instead of losing the reply of a done command. */
-	if ((st = guest_copy(v, buf, NULL, cap, true)))
-		return st;
-	status_t run = command_run(v->vm, cmd, reply, cap);
-	size_t len = 0;
-	while (reply[len])
-		len++;
-	st = guest_copy(v, buf, reply, len + 1, true);
-	if (st)
-		return st;
-	*reply_len = len;
-	return run;
+	return guest_copy(v, buf, NULL, cap, true);
 }
+
+struct reply_buf {
+	struct vcpu *v;
+	uint64_t va;
+};
+
+/* The reply goes into the caller's buffer, already checked writable. */
+static status_t deliver(struct cmd_caller *c, const char *reply, uint64_t *len)
+{
+	struct reply_buf *rb = c->ctx;
+	size_t n = 0;
+	while (reply[n])
+		n++;
+	*len = n;
+	return guest_copy(rb->v, rb->va, (void *)reply, n + 1, true);
+}
+
+/* Runs the command; RAX/RDX are set here unless an apply replaced the
+ * whole machine (then the snapshot's own registers stand). */
+static void console_call(struct vcpu *v)
+{
+	static char cmd[HC_CMD_MAX], reply[HC_REPLY_MAX];
+	uint64_t buf = arg(v, RCX), size = arg(v, RDX), len = 0;
+	struct reply_buf rb = { v, buf };
+	struct cmd_caller caller = { v, deliver, &rb, false };
+	status_t st = check_call(v, cmd, buf, size);
+	if (st) {
+		v->gpr[RAX] = (uint64_t)(int64_t)st;
+		return;
+	}
+	size_t cap = size < HC_REPLY_MAX ? (size_t)size : HC_REPLY_MAX;
+	status_t run = command_run(v->vm, &caller, cmd, reply, cap);
+	if (caller.applied)
+		return;
+	st = deliver(&caller, reply, &len);
+	v->gpr[RAX] = (uint64_t)(int64_t)(st ? st : run);
+	if (!st)
+		v->gpr[RDX] = len;
+}
+
 
 void exit_hypercall(struct vcpu *v)
 {
-	uint64_t reply_len = 0;
-	int64_t ret;
-	if (vcpu_reg(v, VR_CPL) != 0 && !v->vm->cfg.hypercall_user)
-		ret = ST_EPERM;
-	else if (arg(v, RAX) != HC_CONSOLE)
-		ret = ST_EINVAL;
-	else
-		ret = console_call(v, &reply_len);
-	v->gpr[RAX] = (uint64_t)ret;
-	if (!ret || reply_len)
-		v->gpr[RDX] = reply_len;
+	/* Past the instruction first: a snapshot taken by this call resumes
+	 * after it. */
 	vcpu_ops->skip_instruction(v);
+	if (vcpu_reg(v, VR_CPL) != 0 && !v->vm->cfg.hypercall_user)
+		v->gpr[RAX] = (uint64_t)(int64_t)ST_EPERM;
+	else if (arg(v, RAX) != HC_CONSOLE)
+		v->gpr[RAX] = (uint64_t)(int64_t)ST_EINVAL;
+	else
+		console_call(v);
 }

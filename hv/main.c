@@ -7,6 +7,7 @@
 #include "hv/hv.h"
 #include "hv/log.h"
 #include "hv/platform.h"
+#include "hv/snap.h"
 #include "hv/vm.h"
 #include "hv/x86.h"
 
@@ -86,6 +87,7 @@ bool hv_run_vm(const struct vm_config *cfg)
 		hv_log("starting VM: %llu MiB RAM, kernel '%s'",
 		       (unsigned long long)(cfg->memory >> 20), cfg->kernel);
 		vm_run(&the_vm);
+		snap_finish(&the_vm); /* a snapshot taken just before is kept */
 		if (the_vm.stop != VM_RESET)
 			break;
 		hv_log("vm reset: %s", the_vm.stop_msg);

@@ -9,6 +9,7 @@
 #include "hv/guest.h"
 #include "hv/lapic.h"
 #include "hv/log.h"
+#include "hv/snap.h"
 #include "hv/vm.h"
 #include "hv/x86.h"
 
@@ -26,6 +27,11 @@ void exit_memory_fault(struct vcpu *v, uint64_t gpa, bool write, bool fetch_acce
 	uint8_t code[15];
 	struct insn in;
 	enum cpu_mode mode = guest_mode(v);
+	/* A write (or the processor's accessed/dirty update of a guest page
+	 * table) hit RAM a snapshot's capture still protects: the page is
+	 * copied and the instruction runs again. */
+	if (snap_fault(v->vm, gpa))
+		return;
 	if (fetch_access) {
 		vcpu_ops->dump(v);
 		vm_stop(v->vm, VM_FAULT, 0,

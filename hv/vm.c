@@ -17,6 +17,7 @@
 #include "hv/ioapic.h"
 #include "hv/lapic.h"
 #include "hv/pic.h"
+#include "hv/snap.h"
 #include "hv/lib/fmt.h"
 #include "hv/log.h"
 #include "hv/plat_storage.h"
@@ -55,14 +56,15 @@ static status_t add_pci(struct vm *vm)
 {
 	struct pci_host *ph = pci_host_create(vm);
 	status_t st = vm_add_device(vm, ph ? pci_host_dev(ph) : NULL);
-	if (st || !vm->cfg.disk[0])
+	const char *disk = snap_disk_path(vm);
+	if (st || !disk[0])
 		return st;
-	st = vm_disk_open(vm->cfg.disk, &vm->disk);
+	st = vm_disk_open(disk, &vm->disk);
 	if (st) {
-		hv_log("cannot open disk '%s': %s", vm->cfg.disk, status_str(st));
+		hv_log("cannot open disk '%s': %s", disk, status_str(st));
 		return st;
 	}
-	hv_log("disk '%s' on virtio-blk at 00:01.0", vm->cfg.disk);
+	hv_log("disk '%s' on virtio-blk at 00:01.0", disk);
 	return vm_add_device(vm, virtio_blk_create(vm, ph, 1, vm->disk));
 }
 
@@ -130,6 +132,8 @@ status_t vm_create(struct vm *vm, const struct vm_config *cfg)
 		hv_log("cannot create vCPU 0: %s", status_str(st));
 		goto fail;
 	}
+	if ((st = snap_open(vm)))
+		goto fail;
 	if ((st = add_devices(vm))) {
 		hv_log("cannot create the devices: %s", status_str(st));
 		goto fail;
@@ -146,10 +150,11 @@ fail:
 
 void vm_destroy(struct vm *vm)
 {
+	snap_close(vm);
 	for (unsigned i = 0; i < vm->nvcpus; i++) {
 		vcpu_ops->vcpu_destroy(&vm->vcpu[i]);
 		if (vm->vcpu[i].fpu_area)
-			plat_free_pages(vm->vcpu[i].fpu_area, 4);
+			plat_free_pages(vm->vcpu[i].fpu_area, FPU_AREA_PAGES);
 		free(vm->vcpu[i].lapic);
 	}
 	vm->nvcpus = 0;
@@ -185,7 +190,9 @@ static void idle(struct vcpu *v, uint64_t until)
 		uint64_t now = rdtsc();
 		if (now >= until)
 			return;
-		if (until - now > tick)
+		if (snap_busy(v->vm))
+			snap_service(v->vm, true); /* idle time writes snapshots */
+		else if (until - now > tick)
 			__asm__ volatile("sti; hlt" ::: "memory");
 		else
 			__asm__ volatile("pause" ::: "memory");
@@ -203,6 +210,8 @@ void vm_run(struct vm *vm)
 		uint64_t next_timer = vtimer_run_due(&vm->timers, now);
 		if (now >= next_poll) {
 			poll_devices(vm);
+			/* A guaranteed share for the capture under any load. */
+			snap_service(vm, false);
 			next_poll = now + poll_ticks;
 		}
 		v->deadline = next_timer < next_poll ? next_timer : next_poll;

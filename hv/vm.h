@@ -27,6 +27,7 @@
 enum vm_stop { VM_RUNNING, VM_EXIT_CODE, VM_POWER_OFF, VM_RESET, VM_FAULT };
 
 struct vhd_chain;
+struct snapshots;
 
 struct vm {
 	struct vm_config cfg;
@@ -45,6 +46,7 @@ struct vm {
 	struct device *ioapic, *pic; /* interrupt controllers (hv/irq.c) */
 	uint64_t rsdp;               /* guest address of the ACPI RSDP */
 	struct vhd_chain *disk;      /* the virtio-blk disk, if any */
+	struct snapshots *snap;      /* the snapshot tree (hv/snap.h) */
 	enum vm_stop stop;
 	int exit_code;
 	char stop_msg[192];

@@ -52,6 +52,8 @@ static void build_map(struct vm *vm)
 		add_range(vm, 1ull << 32, vm->ram_size - low, MEM_RAM);
 }
 
+static unsigned region_perms(const struct gmem_region *r);
+
 static status_t map_ram(struct vm *vm)
 {
 	uint64_t low = vm_low_ram(vm);
@@ -68,13 +70,43 @@ static status_t map_ram(struct vm *vm)
 		return st;
 	for (unsigned i = 0; i < vm->mem.nregions; i++) {
 		const struct gmem_region *r = &vm->mem.region[i];
-		unsigned perms = r->gpa == VM_BIOS_BASE ? NPT_R | NPT_X : NPT_RWX;
 		st = npt_map(&vm->npt, r->gpa, (uint64_t)(uintptr_t)r->hva, r->size,
-			     perms);
+			     region_perms(r));
 		if (st)
 			return st;
 	}
 	return ST_OK;
+}
+
+/* The guest's own permissions on region r: the BIOS area is ROM. */
+static unsigned region_perms(const struct gmem_region *r)
+{
+	return r->gpa == VM_BIOS_BASE ? NPT_R | NPT_X : NPT_RWX;
+}
+
+void vm_mem_protect(struct vm *vm)
+{
+	for (unsigned i = 0; i < vm->mem.nregions; i++) {
+		const struct gmem_region *r = &vm->mem.region[i];
+		npt_protect(&vm->npt, r->gpa, r->size, region_perms(r) & ~NPT_W);
+	}
+	for (unsigned i = 0; i < vm->nvcpus; i++)
+		vcpu_ops->flush_npt(&vm->vcpu[i]);
+}
+
+/* Raising permissions needs no TLB flush: a stale read-only entry
+ * faults once more and the processor drops it (SDM vol. 3, 29.4.3.1; APM
+ * vol. 2, 15.25.10). */
+void vm_mem_unprotect(struct vm *vm, uint64_t gpa, uint64_t size)
+{
+	for (unsigned i = 0; i < vm->mem.nregions; i++) {
+		const struct gmem_region *r = &vm->mem.region[i];
+		uint64_t lo = gpa > r->gpa ? gpa : r->gpa;
+		uint64_t hi = gpa + size < r->gpa + r->size ? gpa + size
+							    : r->gpa + r->size;
+		if (lo < hi)
+			npt_protect(&vm->npt, lo, hi - lo, region_perms(r));
+	}
 }
 
 status_t vm_mem_create(struct vm *vm, uint64_t size)

@@ -181,6 +181,7 @@ static void svm_set_state(struct vcpu *v, const struct cpu_state *cs)
 	c->lstar = cs->lstar, c->cstar = cs->cstar, c->sfmask = cs->sfmask;
 	c->kernel_gs_base = cs->kernel_gs_base, c->g_pat = cs->pat;
 	c->int_state = cs->intr_shadow & 1;
+	c->event_inj = 0; /* an event queued for the old state (an apply) */
 	v->halted = cs->halted;
 	c->clean = 0;
 }

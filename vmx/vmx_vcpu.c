@@ -160,6 +160,9 @@ static void vmx_set_state(struct vcpu *v, const struct cpu_state *cs)
 	vmwrite(GUEST_INTERRUPTIBILITY, cs->intr_shadow & 3);
 	vmwrite(GUEST_ACTIVITY, 0);
 	vmwrite(GUEST_PENDING_DBG, 0);
+	/* A new state drops an event queued for the old one (an apply). */
+	vmwrite(ENTRY_INTR_INFO, 0);
+	to_vmx(v)->event_injected = false;
 	v->halted = cs->halted;
 }
 

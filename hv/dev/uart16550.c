@@ -7,6 +7,7 @@
  * MCR.OUT2 is set (on a PC, OUT2 gates the UART's IRQ line). */
 #include <stdlib.h>
 #include <string.h>
+#include "hv/console.h"
 #include "hv/dev/device.h"
 #include "hv/irq.h"
 #include "hv/log.h"
@@ -151,7 +152,7 @@ static void uart_poll(struct device *dev)
 {
 	struct uart *u = (struct uart *)dev;
 	int c;
-	while (u->s.rx_count < FIFO_SIZE && (c = plat_console_getc()) >= 0)
+	while (u->s.rx_count < FIFO_SIZE && (c = console_input(dev->vm)) >= 0)
 		rx_push(u, (uint8_t)c);
 	update_irq(u);
 }

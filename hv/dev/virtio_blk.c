@@ -210,6 +210,20 @@ static void vblk_reset(struct device *dev)
 	pci_fn_reset(&b->vp.fn);
 }
 
+static const struct vpci_ops vblk_ops;
+
+struct vhd_chain *virtio_blk_disk(struct device *dev)
+{
+	struct vblk *b = (struct vblk *)dev;
+	return dev->access == vpci_access && b->vp.ops == &vblk_ops ? b->disk
+								     : NULL;
+}
+
+void virtio_blk_set_disk(struct device *dev, struct vhd_chain *disk)
+{
+	((struct vblk *)dev)->disk = disk;
+}
+
 static const struct vpci_ops vblk_ops = {
 	.notify = vblk_notify, .cfg_byte = cfg_byte, .cfg_len = 24,
 };

@@ -12,6 +12,11 @@ struct vhd_chain;
  * window is full. A read-only leaf makes a read-only disk (F_RO). */
 struct device *virtio_blk_create(struct vm *vm, struct pci_host *host,
 				 unsigned slot, struct vhd_chain *disk);
+/* The disk of a virtio-blk device, or NULL when dev is another model. */
+struct vhd_chain *virtio_blk_disk(struct device *dev);
+/* Moves the device onto another chain of the same size (a snapshot's new
+ * leaf); requests are synchronous, so none is in flight. */
+void virtio_blk_set_disk(struct device *dev, struct vhd_chain *disk);
 /* Unregisters (releases BARs) and frees the device. */
 void virtio_blk_destroy(struct device *dev);
 

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include "hv/console.h"
 #include "hv/dev/device.h"
 #include "hv/vm.h"
 
@@ -25,6 +26,12 @@ void hv_guest_putc(char c)
 int plat_console_getc(void)
 {
 	return rx_text && *rx_text ? (unsigned char)*rx_text++ : -1;
+}
+
+int console_input(struct vm *vm)
+{
+	(void)vm;
+	return plat_console_getc();
 }
 
 static unsigned irq4_level, irq4_changes;

@@ -1,0 +1,38 @@
+/* snap_internal.h: what the snapshot files of hv/ share: the VM's tree
+ * and the capture in progress (hv/snap.c, snap_create.c, snap_apply.c). */
+#ifndef HV_SNAP_INTERNAL_H
+#define HV_SNAP_INTERNAL_H
+#include "snapshot/capture.h"
+#include "snapshot/manifest.h"
+#include "storage/blockfile.h"
+
+/* The capture of one snapshot: its memory image being written, and its
+ * state file's bytes, kept until the image is done. */
+struct snap_job {
+	bool active;
+	uint32_t id;
+	struct blockfile *mem_file;
+	struct memimg_writer *writer;
+	struct capture cap;
+	void *state;
+	size_t state_len;
+};
+
+struct snapshots {
+	struct manifest m;
+	struct bf_opener op;
+	struct snap_job job;
+	bool broken;
+	char broken_why[224];
+};
+
+void snap_file(char *buf, uint32_t id, const char *ext);
+status_t snap_store(struct snapshots *s);
+void snap_remove_file(struct snapshots *s, const char *path);
+status_t snap_usable(struct vm *vm, char *reply, size_t cap);
+struct snap_node *snap_find(struct snapshots *s, const char *which,
+			    char *reply, size_t cap);
+/* A leaf file name not used yet: snapshots/leaf-K.avhd. */
+void snap_next_leaf(struct snapshots *s, char *buf);
+
+#endif
