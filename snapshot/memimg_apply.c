@@ -44,8 +44,10 @@ status_t memimg_read_all(struct memimg_reader *r,
 			 status_t (*cb)(void *ctx, uint64_t index,
 					const void *page), void *ctx)
 {
-	uint8_t *chunk = malloc(MI_BUF_SIZE), *page = malloc(MEMIMG_PAGE);
-	uint64_t count = 0;
+	uint64_t data = r->index_off - MI_HEADER_SIZE, count = 0;
+	/* A small image needs no 1 MiB chunk. */
+	size_t cap = data < MI_BUF_SIZE ? (size_t)data + 1 : MI_BUF_SIZE;
+	uint8_t *chunk = malloc(cap), *page = malloc(MEMIMG_PAGE);
 	status_t st = ST_ENOMEM;
 
 	if (!chunk || !page)
