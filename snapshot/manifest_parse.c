@@ -298,19 +298,22 @@ static status_t check_crc(struct parser *ps, const char *buf, size_t len)
 status_t manifest_parse(const void *buf, size_t len, struct manifest *m,
 			char *err, size_t errcap)
 {
-	struct parser ps = { .p = buf, .end = (const char *)buf + len,
-			     .err = err, .errcap = errcap };
+	struct parser ps;
 	status_t st;
 
 	memset(m, 0, sizeof(*m));
 	if (err && errcap)
 		err[0] = 0;
+	if (!buf || !len)
+		return manifest_err(err, errcap, 0, "empty file");
 	if (len > MANIFEST_TEXT_MAX)
 		return manifest_err(err, errcap, 0, "larger than %u bytes",
 				    MANIFEST_TEXT_MAX);
 	/* The version first: a newer format may not end the same way. */
 	if (!find_eol(buf, (const char *)buf + len))
 		return manifest_err(err, errcap, 1, "not a snapvisor manifest");
+	ps = (struct parser){ .p = buf, .end = (const char *)buf + len,
+			      .err = err, .errcap = errcap };
 	if ((st = version_line(&ps)))
 		return st;
 	ps = (struct parser){ .p = buf, .err = err, .errcap = errcap };

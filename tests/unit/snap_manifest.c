@@ -372,6 +372,9 @@ static void test_crc_version_and_framing(void **s)
 	assert_int_equal(strlen(err), 4);
 	assert_int_equal(manifest_parse("", 0, p, err, sizeof(err)),
 			 ST_ECORRUPT);
+	assert_string_equal(err, "empty file");
+	assert_int_equal(manifest_parse(NULL, 0, p, err, sizeof(err)),
+			 ST_ECORRUPT);
 	free(m);
 	free(p);
 }
