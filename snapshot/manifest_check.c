@@ -46,12 +46,11 @@ static status_t check_node(const struct manifest *m, unsigned i, char *err,
 			   size_t cap, unsigned line)
 {
 	const struct snap_node *n = &m->node[i];
-	int dup;
 
 	if (!n->id || n->id >= m->next_id)
 		return manifest_err(err, cap, line, "snapshot id %u is not in "
 				    "1..next_id-1 (%u)", n->id, m->next_id);
-	if ((dup = index_of(m, n->id, i)) >= 0)
+	if (index_of(m, n->id, i) >= 0)
 		return manifest_err(err, cap, line, "snapshot id %u appears "
 				    "twice", n->id);
 	if (n->state != SNAP_CAPTURING && n->state != SNAP_COMPLETE)
