@@ -262,7 +262,10 @@ status_t snap_create(struct vm *vm, const char *name, struct cmd_caller *c,
 	if ((st = save_state(vm, c, reply_len)) || (st = freeze_disk(vm, old_leaf)))
 		goto fail;
 	s->m.current = id;
-	if ((st = snap_store(s)))
+	/* The tree must name the new disk leaf before the guest writes to
+	 * it; without a disk nothing needs to be durable before the capture
+	 * completes (an unfinished snapshot is dropped at the next boot). */
+	if (vm->disk && (st = snap_store(s)))
 		goto fail_disk;
 	start_capture(vm);
 	n = manifest_find(&s->m, id);
