@@ -73,6 +73,7 @@ static status_t write_state_file(struct snapshots *s, uint32_t id,
 	char path[SNAP_PATH_MAX];
 	struct blockfile *bf;
 	snap_file(path, id, "state");
+	snap_remove_file(s, path); /* a leftover of an interrupted capture */
 	status_t st = s->op.open(s->op.ctx, path, BF_CREATE, &bf);
 	if (st)
 		return st;
