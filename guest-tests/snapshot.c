@@ -5,7 +5,8 @@
  * memory), then creates `branch` beside mark and applies mark. Each return
  * of a create with 1 checks memory against the pattern of its snapshot.
  * What must survive an apply lives outside the machine: which step comes
- * next is read from `snapshot list`. Needs a fresh boot volume. */
+ * next is read from `snapshot list`. Needs a fresh boot volume. The word
+ * `incompressible` on the command line makes every page full size. */
 #include "snap.h"
 
 #define SEED_BASE	0xa5a50f0fu	/* base: zero pages at slot 3 */
@@ -124,7 +125,11 @@ void guest_main(const struct mb_info *mbi)
 {
 	unsigned base;
 	char target[12];
+	char word[4];
 	hc_init();
+	/* Small captures keep Bochs quick; `incompressible` on the command
+	 * line makes every captured page full size. */
+	mem_compressible(!mb_arg(mbi, "incompressible", word, sizeof word));
 	mem_init(mbi);
 	int n = snap_list(list, SNAP_MAX, NULL);
 	ASSERTF(n == 0, "the volume already holds %d snapshots", n);

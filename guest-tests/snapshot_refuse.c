@@ -83,7 +83,7 @@ static void malformed_commands(void)
 		ASSERTF(contains(hc_reply, words[i]), "help lacks '%s'", words[i]);
 	expect_status("snapshot", HC_EINVAL);
 	expect_status("snapshot bogus", HC_EINVAL);
-	expect_status("snapshot apply", HC_EINVAL);
+	expect_status("snapshot apply", ANY_ERROR);
 	expect_status("snapshot apply 999", HC_ENOENT);
 	expect_status("snapshot apply nosuch", HC_ENOENT);
 	expect_status("snapshot create bad/name", HC_EINVAL);

@@ -62,6 +62,7 @@ void guest_main(const struct mb_info *mbi)
 	hc_init();
 	ASSERTF(mb_arg(mbi, "phase", phase, sizeof phase), "no phase= on the command line");
 	mem_init(mbi);	/* the loader's data is gone after the first fill */
+	mem_compressible(1);
 	printf("snapshot_restart: phase %s, %u KiB of free RAM\n", phase, mem_free_kib());
 	if (!strcmp(phase, "1"))
 		take_and_exit();

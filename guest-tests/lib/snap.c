@@ -241,9 +241,24 @@ uint32_t mem_free_kib(void)
 	return kib;
 }
 
+static int compressible;
+
+void mem_compressible(int on)
+{
+	compressible = on;
+}
+
+/* Pages are told apart by their number mod 8: zero_slot is all zeros; the
+ * others hold p ^ seed, which lz4 cannot shrink. With mem_compressible(1),
+ * only slot 0 does; the rest repeat a 64-byte run that still names its
+ * page (p without bits 6-11), which a capture compresses as it does most
+ * real memory (and Bochs stays quick). */
 static inline uint32_t pattern(uint32_t p, uint32_t seed, int zero_slot)
 {
-	return zero_slot >= 0 && ((p >> 12) & 7) == (uint32_t)zero_slot ? 0 : p ^ seed;
+	uint32_t slot = (p >> 12) & 7;
+	if (zero_slot >= 0 && slot == (uint32_t)zero_slot)
+		return 0;
+	return (compressible && slot ? p & ~0xfc0u : p) ^ seed;
 }
 
 void mem_fill(uint32_t seed, int zero_slot)

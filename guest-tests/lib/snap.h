@@ -69,11 +69,16 @@ void snap_wait_complete(const char *name, unsigned tries);
  * memory map) may be read any more. */
 void mem_init(const struct mb_info *mbi);
 uint32_t mem_free_kib(void);
-/* Fills free RAM: word at address p holds p ^ seed, except that pages
- * whose number is zero_slot mod 8 hold zeros (zero_slot -1: none), so that
- * zero pages, which a capture may skip, are checked too. */
+/* Fills free RAM: the word at address p holds p ^ seed (lz4 cannot shrink
+ * that), except that pages whose number is zero_slot mod 8 hold zeros
+ * (zero_slot -1: none), so that zero pages, which a capture may skip, are
+ * checked too. */
 void mem_fill(uint32_t seed, int zero_slot);
 /* Fails the guest at the first word that differs from mem_fill's pattern. */
 void mem_verify(uint32_t seed, int zero_slot, const char *what);
+/* With on = 1, later fills leave only one page in eight incompressible;
+ * the others repeat a 64-byte run that still names the page, so captures
+ * are small (snap.c, pattern()). */
+void mem_compressible(int on);
 
 #endif
