@@ -24,7 +24,7 @@ SNAP_LIB_OBJS := $(BUILD)/guests/obj/lib/snap.c.o
 # Guests: one C file each under guest-tests/, linked with the library.
 GUEST_NAMES := hello cpuid msr portio hlt ram triple unassigned mbinfo spin \
 	virtio_blk paging hypercall snapshot snapshot_disk snapshot_restart \
-	snapshot_refuse snapshot_full
+	snapshot_refuse snapshot_full snapshot_delete
 GUESTS += $(patsubst %,$(BUILD)/guests/%.elf,$(GUEST_NAMES)) \
 	$(BUILD)/guests/mbinfo-aout.elf $(BUILD)/guests/layout.elf
 DEFAULT_GUEST := $(BUILD)/guests/hello.elf

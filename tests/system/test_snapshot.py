@@ -169,3 +169,20 @@ def test_snapshot_refusals(cpu):
                 "nothing created",
                 "snapshot_refuse: a 31-character name and no name are accepted",
                 "snapshot_refuse: ring 3 is refused, nothing created or applied"])
+
+
+@pytest.mark.emulator
+@pytest.mark.parametrize("cpu", CPUS)
+def test_snapshot_delete(cpu):
+    """Deleting a snapshot moves its children (and the `*`) to its parent;
+    a child of a deleted snapshot still applies with its memory; deleted
+    and unknown snapshots are refused with -5."""
+    res = hvrun(cpu, guest("snapshot_delete"), "--mem", SMALL_MEM[cpu], timeout=TIMEOUT)
+    check(res, ["snapshot_delete: deleting b moved its child c to a",
+                "snapshot_delete: c applied without its deleted parent: memory as at "
+                "the snapshot",
+                "snapshot_delete: deleting the current snapshot moves the marker to its parent",
+                "snapshot_delete: a snapshot still capturing is deleted",
+                "snapshot_delete: a applied after the deletes: memory as at the snapshot"])
+    tree = last_list(res, "snapshot_delete")
+    assert list(tree) == ["a"] and tree["a"][1:] == ("-", "complete", True), tree
