@@ -57,11 +57,15 @@ def last_list(res, tag):
 
 @pytest.mark.emulator
 @pytest.mark.parametrize("cpu", CPUS)
-def test_snapshot_tree(cpu):
+@pytest.mark.parametrize("capture", ["cow", "stop-and-copy"])
+def test_snapshot_tree(cpu, capture):
     """Memory exactly as at the snapshot after a burst of writes during the
     capture; base applied twice; mark and branch beside each other below
-    base; the `*` on the snapshot last applied."""
-    res = hvrun(cpu, guest("snapshot"), *TREE_ARGS[cpu], timeout=TIMEOUT)
+    base; the `*` on the snapshot last applied. The same with
+    snapshot_capture = stop-and-copy, where a snapshot is complete when the
+    create returns."""
+    res = hvrun(cpu, guest("snapshot"), *TREE_ARGS[cpu],
+                "--set", "snapshot_capture=" + capture, timeout=TIMEOUT)
     check(res, ["snapshot: base applied once: memory as at the snapshot",
                 "snapshot: base applied twice: memory as at the snapshot",
                 "snapshot: branch created beside mark",
@@ -79,6 +83,8 @@ def test_snapshot_tree(cpu):
                            r"(\w+) \((capturing|complete), then (capturing|complete)\)$",
                            res.out)
     assert [o[1] for o in overwrote] == ["base", "mark", "branch"], res
+    if capture == "stop-and-copy":
+        assert all(o[2] == "complete" for o in overwrote), res
     free = re.search(r"(?m)^snapshot: (\d+) KiB of free RAM$", res.out)
     assert free and all(o[0] == free.group(1) for o in overwrote), res
     tree = last_list(res, "snapshot")
