@@ -288,6 +288,6 @@ void mem_verify(uint32_t seed, int zero_slot, const char *what)
 		}
 	if (bad_pages)
 		fail(__FILE__, __LINE__, "%s: RAM at 0x%08x holds 0x%08x, expected 0x%08x "
-		     "(%u of %u KiB in pages that differ)", what, first, first_val,
-		     pattern(first, seed, zero_slot), bad_pages * 4, mem_free_kib());
+		     "(%u pages differ, of %u KiB free RAM)", what, first, first_val,
+		     pattern(first, seed, zero_slot), bad_pages, mem_free_kib());
 }
