@@ -38,14 +38,7 @@ static void run_command(const char *line)
 {
 	static char reply[4096];
 	command_run(NULL, NULL, line, reply, sizeof reply);
-	for (char *p = reply, *nl; *p; p = nl + 1) {
-		nl = strchr(p, '\n');
-		if (nl)
-			*nl = 0;
-		hv_log("%s", p);
-		if (!nl)
-			break;
-	}
+	console_print_reply(reply);
 }
 
 void console_loop(const struct vm_config *cfg)

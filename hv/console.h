@@ -12,6 +12,9 @@ void console_loop(const struct vm_config *cfg);
  * escape key Ctrl-] switches to the hypervisor console and back
  * (hv/console_mux.c). */
 int console_input(struct vm *vm);
+/* Prints a command's reply a line at a time as `hv: ` lines (the reply
+ * is cut into lines in place). */
+void console_print_reply(char *reply);
 bool hv_run_vm(const struct vm_config *cfg);
 
 #endif

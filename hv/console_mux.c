@@ -22,8 +22,7 @@ static void say(const char *s)
 	plat_console_write(s, strlen(s));
 }
 
-/* Prints a reply a line at a time, each as a hypervisor line. */
-static void print_reply(char *reply)
+void console_print_reply(char *reply)
 {
 	for (char *p = reply, *nl; *p; p = nl + 1) {
 		nl = strchr(p, '\n');
@@ -43,7 +42,7 @@ static void run_line(struct vm *vm)
 	say("\r\n");
 	if (line[0]) {
 		status_t st = command_run(vm, NULL, line, reply, sizeof reply);
-		print_reply(reply);
+		console_print_reply(reply);
 		if (st)
 			hv_log("(%s)", status_str(st));
 	}

@@ -71,17 +71,8 @@ static status_t write_state_file(struct snapshots *s, uint32_t id,
 				 const void *buf, size_t len)
 {
 	char path[SNAP_PATH_MAX];
-	struct blockfile *bf;
 	snap_file(path, id, "state");
-	snap_remove_file(s, path); /* a leftover of an interrupted capture */
-	status_t st = s->op.open(s->op.ctx, path, BF_CREATE, &bf);
-	if (st)
-		return st;
-	st = bf_write(bf, 0, buf, len);
-	if (!st)
-		st = bf_flush(bf);
-	bf_close(bf);
-	return st;
+	return snap_write_file(&s->op, path, buf, len);
 }
 
 /* The image is all copied (or the capture failed): write the rest and

@@ -78,6 +78,10 @@ status_t manifest_format(const struct manifest *m, char *buf, size_t cap, size_t
 status_t manifest_parse(const void *buf, size_t len, struct manifest *m, char *err, size_t errcap);
 /* Atomic replace on a volume (DESIGN.md 6): write `path`.new, flush, then op->rename(`path`.new ->
  * `path`) (rename replaces the target). ST_EUNSUPP if op has no rename. */
+/* Writes `len` bytes as the whole new file `path` (a stale file of that
+ * name is replaced) and flushes it. */
+status_t snap_write_file(const struct bf_opener *op, const char *path,
+			 const void *buf, size_t len);
 status_t manifest_store(const struct bf_opener *op, const char *path, const struct manifest *m);
 /* Loads `path`; if `path`.new exists and parses (a store interrupted after its flush), that one wins
  * and the rename is finished; a `path`.new that does not parse is removed. ST_ENOENT if neither

@@ -19,8 +19,8 @@ static char *new_path(const char *path)
 	return p;
 }
 
-static status_t write_file(const struct bf_opener *op, const char *path,
-			   const void *buf, size_t len)
+status_t snap_write_file(const struct bf_opener *op, const char *path,
+			 const void *buf, size_t len)
 {
 	struct blockfile *bf;
 	status_t st;
@@ -60,7 +60,7 @@ status_t manifest_store(const struct bf_opener *op, const char *path,
 		goto out;
 	if ((st = manifest_format(m, text, MANIFEST_TEXT_MAX, &len)))
 		goto out;
-	if ((st = write_file(op, tmp, text, len)))
+	if ((st = snap_write_file(op, tmp, text, len)))
 		goto out;
 	st = op->rename(op->ctx, tmp, path);
 out:
