@@ -128,7 +128,8 @@ status_t snap_usable(struct vm *vm, char *reply, size_t cap)
 	return ST_OK;
 }
 
-/* "3" or a name; ST_ENOENT with the reply saying so. */
+/* "3" or a name; NULL with the reply saying why (an empty `which`
+ * is a malformed command, else no such snapshot). */
 struct snap_node *snap_find(struct snapshots *s, const char *which,
 			    char *reply, size_t cap)
 {
@@ -176,7 +177,7 @@ status_t snap_delete(struct vm *vm, const char *which, char *reply,
 	struct snap_node *n = st ? NULL : snap_find(s, which, reply, cap);
 	char path[SNAP_PATH_MAX];
 	if (st || !n)
-		return st ? st : ST_ENOENT;
+		return st ? st : which[0] ? ST_ENOENT : ST_EINVAL;
 	uint32_t id = n->id;
 	if (s->job.active && s->job.id == id)
 		snap_finish(vm);

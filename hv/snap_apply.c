@@ -143,7 +143,7 @@ status_t snap_apply(struct vm *vm, const char *which, struct cmd_caller *c,
 	struct loaded l = { 0 };
 	char old_leaf[SNAP_PATH_MAX];
 	if (st || !n)
-		return st ? st : ST_ENOENT;
+		return st ? st : which[0] ? ST_ENOENT : ST_EINVAL;
 	uint32_t id = n->id;
 	snap_finish(vm); /* the capture in progress completes first */
 	if (!(n = manifest_find(&s->m, id)))
