@@ -37,6 +37,7 @@ GOAL_MODE_RATIO = 0.01
 # a free slot instead of crowding a test batch.
 SLOT_DIR = os.path.join(tempfile.gettempdir(), "hv-emulator-slots")
 SLOTS = 2
+WAITED = [0.0]      # seconds spent waiting for emulator slots
 LINE = re.compile(r"^snap_bench: line: (\d+) (\S+) (\S+) (\S+) (\d+) (\d+)")
 
 
@@ -64,26 +65,32 @@ def label(mem, mode):
                       "%d GiB" % (mem >> 30), mode)
 
 
-def make_volume(path, mem):
-    """A fresh boot volume with room for a snapshot of all of RAM even if
-    it did not compress (the default one is sized for the files alone).
-    The image is sparse: only what is written takes space."""
+def make_volume(path):
+    """A fresh boot volume with room for a snapshot of the biggest guest's
+    RAM even if it did not compress (hvrun's own volume is sized for the
+    files alone). Every run gets the same size, as the firmware's FAT
+    driver (which the pause uses to create files) takes longer on a bigger
+    file system. The image is sparse: only what is written takes space."""
+    biggest = max(mem for mem, _, _ in CONFIGS)
     subprocess.run([MKVOLUME, "--output", path, "--size",
-                    "%dM" % ((2 * mem + 256 * MIB) >> 20)],
+                    "%dM" % ((2 * biggest + 256 * MIB) >> 20)],
                    check=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
 
 
 def run_once(workdir, mem, mode, timeout):
     """One boot; returns (pause_us, bytes, seconds) or raises RuntimeError
-    with the run's output."""
+    with the run's output. Adds the time spent waiting for an emulator
+    slot to WAITED[0]."""
     volume = os.path.join(workdir, "boot.img")
-    make_volume(volume, mem)
+    make_volume(volume)
     cmd = ["/usr/bin/python3", HVRUN, "--cpu", "amd", "--mem", "%dM" % (mem >> 20),
            "--kernel", GUEST, "--volume", volume, "--timeout", str(timeout),
            "--set", "snapshot_capture=" + mode]
     try:
+        asked = time.monotonic()
         with emulator_slot():
             start = time.monotonic()
+            WAITED[0] += start - asked
             proc = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                   stderr=subprocess.PIPE, timeout=timeout + 120)
             elapsed = time.monotonic() - start
@@ -103,7 +110,7 @@ def verdict(ok):
     return "PASS" if ok else "MISS"
 
 
-def report(results):
+def report(results, seconds):
     med = {k: statistics.median(p for p, _, _ in v) for k, v in results.items()}
     print("snapshot create pause under QEMU TCG (AMD-V, NPT), %d runs each, "
           "median counts" % RUNS)
@@ -124,6 +131,8 @@ def report(results):
     print("ratio cow / stop-and-copy pause at 1 GiB: %.4f (goal <= %.2f) %s" % (
         mode_ratio, GOAL_MODE_RATIO, verdict(mode_ratio <= GOAL_MODE_RATIO)))
     print("(for information: cow / stop-and-copy pause at 64 MiB: %.4f)" % small_mode)
+    print("bench time %.0f s, of which %.0f s waiting for an emulator slot"
+          % (seconds, WAITED[0]))
 
 
 def main():
@@ -132,6 +141,7 @@ def main():
             print("%s missing: run `make hv guests`" % f, file=sys.stderr)
             return 2
     results = {(mem, mode): [] for mem, mode, _ in CONFIGS}
+    start = time.monotonic()
     workdir = tempfile.mkdtemp(prefix="snapbench-", dir=os.path.join(ROOT, "build"))
     try:
         # Interleaved, so that a slow phase of the machine touches every
@@ -148,7 +158,7 @@ def main():
         return 1
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-    report(results)
+    report(results, time.monotonic() - start)
     return 0
 
 
