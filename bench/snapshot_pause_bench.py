@@ -68,9 +68,9 @@ def label(mem, mode):
 def make_volume(path):
     """A fresh boot volume with room for a snapshot of the biggest guest's
     RAM even if it did not compress (hvrun's own volume is sized for the
-    files alone). Every run gets the same size, as the firmware's FAT
-    driver (which the pause uses to create files) takes longer on a bigger
-    file system. The image is sparse: only what is written takes space."""
+    files alone). Every run gets the same size, so that only the guest's
+    RAM differs between configurations. The image is sparse: only what is
+    written takes space."""
     biggest = max(mem for mem, _, _ in CONFIGS)
     subprocess.run([MKVOLUME, "--output", path, "--size",
                     "%dM" % ((2 * biggest + 256 * MIB) >> 20)],
