@@ -73,6 +73,8 @@ status_t snap_open(struct vm *vm)
 		return ST_ENOMEM;
 	vm->snap = s;
 	plat_bf_opener(&s->op);
+	/* Made here, not in a snapshot's pause (it costs milliseconds). */
+	plat_mkdir(SNAP_DIR);
 	status_t st = manifest_load(&s->op, MANIFEST, &s->m, err, sizeof err);
 	if (st == ST_ENOENT) {
 		manifest_init(&s->m);

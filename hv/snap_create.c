@@ -239,7 +239,6 @@ status_t snap_create(struct vm *vm, const char *name, struct cmd_caller *c,
 		return st;
 	snap_finish(vm); /* one capture at a time */
 	uint64_t t0 = rdtsc();
-	plat_mkdir(SNAP_DIR);
 	if ((st = manifest_add(&s->m, s->m.current, name, s->m.leaf,
 			       plat_unix_time(), &n)))
 		return hv_snprintf(reply, cap, "cannot add a snapshot: %s",

@@ -72,7 +72,10 @@ status_t memimg_writer_open(struct blockfile *bf,
 	w->bf = bf;
 	w->npages = npages;
 	w->buf_off = MI_HEADER_SIZE;
-	if (!(w->index = calloc((size_t)npages, sizeof(uint64_t))) ||
+	/* Not zeroed: every entry is written when its page is put, and
+	 * zeroing 8 bytes a page here would make a snapshot's pause grow
+	 * with guest memory. */
+	if (!(w->index = malloc((size_t)npages * sizeof(uint64_t))) ||
 	    !(w->seen = calloc((size_t)(npages + 7) / 8, 1)) ||
 	    !(w->buf = malloc(MI_BUF_SIZE)))
 		goto fail;
@@ -151,6 +154,8 @@ status_t memimg_put_page(struct memimg_writer *w, uint64_t index,
 		    write_buf(w))
 			return w->err;
 		append_record(w, index, page);
+	} else {
+		w->index[index] = 0;
 	}
 	w->seen[index / 8] |= (uint8_t)(1u << (index % 8));
 	w->nput++;
