@@ -75,6 +75,10 @@ status_t snap_open(struct vm *vm)
 	plat_bf_opener(&s->op);
 	/* Made here, not in a snapshot's pause (it costs milliseconds). */
 	plat_mkdir(SNAP_DIR);
+	struct memimg_region reg[MEMIMG_MAX_REGIONS];
+	if (memimg_writer_alloc(reg, capture_layout(&vm->mem, reg), &s->writer))
+		hv_log("snapshot: no memory for the image writer: snapshots "
+		       "will fail");
 	status_t st = manifest_load(&s->op, MANIFEST, &s->m, err, sizeof err);
 	if (st == ST_ENOENT) {
 		manifest_init(&s->m);
@@ -112,6 +116,7 @@ void snap_close(struct vm *vm)
 	if (!vm->snap)
 		return;
 	snap_finish(vm);
+	memimg_writer_free(vm->snap->writer);
 	free(vm->snap);
 	vm->snap = NULL;
 }

@@ -55,7 +55,6 @@ static void end_job(struct vm *vm, bool keep)
 	if (!capture_complete(&j->cap))
 		capture_abandon(&j->cap);
 	capture_free(&j->cap);
-	memimg_writer_free(j->writer);
 	bf_close(j->mem_file);
 	free(j->state);
 	if (!keep) {
@@ -160,14 +159,14 @@ static status_t save_state(struct vm *vm, struct cmd_caller *c,
 static status_t open_image(struct vm *vm, uint32_t id)
 {
 	struct snapshots *s = vm->snap;
-	struct memimg_region reg[MEMIMG_MAX_REGIONS];
 	char path[SNAP_PATH_MAX];
-	unsigned n = capture_layout(&vm->mem, reg);
+	if (!s->writer)
+		return ST_ENOMEM; /* snap_open could not allocate it */
 	snap_file(path, id, "mem");
 	snap_remove_file(s, path); /* a leftover of an abandoned id */
 	status_t st = s->op.open(s->op.ctx, path, BF_CREATE, &s->job.mem_file);
-	if (!st)
-		st = memimg_writer_open(s->job.mem_file, reg, n, &s->job.writer);
+	if (!st && !(st = memimg_writer_start(s->writer, s->job.mem_file)))
+		s->job.writer = s->writer;
 	return st;
 }
 

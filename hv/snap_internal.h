@@ -12,7 +12,7 @@ struct snap_job {
 	bool active;
 	uint32_t id;
 	struct blockfile *mem_file;
-	struct memimg_writer *writer;
+	struct memimg_writer *writer; /* snapshots.writer while active */
 	struct capture cap;
 	void *state;
 	size_t state_len;
@@ -22,6 +22,9 @@ struct snapshots {
 	struct manifest m;
 	struct bf_opener op;
 	struct snap_job job;
+	/* One image writer for all captures, allocated with the VM: its
+	 * index grows with guest memory and must not cost pause time. */
+	struct memimg_writer *writer;
 	bool broken;
 	char broken_why[224];
 };

@@ -39,6 +39,14 @@ struct memimg_writer;   /* opaque */
  * regions that break the rules above. */
 status_t memimg_writer_open(struct blockfile *bf, const struct memimg_region *regions,
 			    unsigned nregions, struct memimg_writer **out);
+/* The same in two steps, so that one writer serves image after image
+ * (the hypervisor keeps one per VM: a snapshot's pause then allocates
+ * nothing that grows with guest memory). alloc: buffers for images of
+ * this layout, no file yet. start: begins a new image in bf (truncated),
+ * whatever the writer wrote before. */
+status_t memimg_writer_alloc(const struct memimg_region *regions,
+			     unsigned nregions, struct memimg_writer **out);
+status_t memimg_writer_start(struct memimg_writer *w, struct blockfile *bf);
 /* Stores page `index` (4096 bytes at `page`): an all-zero page costs nothing on disk; else
  * LZ4_compress_default into the buffer, raw if it does not shrink. ST_EINVAL for an index out of
  * range or given twice. Errors (ST_ENOSPC from a full volume, ST_EIO) are sticky. */

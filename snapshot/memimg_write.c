@@ -14,6 +14,8 @@
 
 struct memimg_writer {
 	struct blockfile *bf;
+	struct memimg_region region[MEMIMG_MAX_REGIONS];
+	unsigned nregions;
 	uint64_t npages, nput;
 	uint64_t *index;        /* record offset of each page, 0 = zero page */
 	uint8_t *seen;          /* bitmap: pages put so far */
@@ -57,37 +59,66 @@ static void build_header(uint8_t *h, const struct memimg_region *regions,
 	put_le32(h + MI_HEADER_CRC_AT, crc32_update(0, h, MI_HEADER_CRC_AT));
 }
 
-status_t memimg_writer_open(struct blockfile *bf,
-			    const struct memimg_region *regions,
-			    unsigned nregions, struct memimg_writer **out)
+status_t memimg_writer_alloc(const struct memimg_region *regions,
+			     unsigned nregions, struct memimg_writer **out)
 {
-	uint64_t npages = memimg_npages(regions, nregions), size;
+	uint64_t npages = memimg_npages(regions, nregions);
 	struct memimg_writer *w;
-	status_t st = ST_ENOMEM;
 
 	if (!npages || npages > SIZE_MAX / 16)
 		return ST_EINVAL;
 	if (!(w = calloc(1, sizeof(*w))))
 		return ST_ENOMEM;
-	w->bf = bf;
+	memcpy(w->region, regions, nregions * sizeof(regions[0]));
+	w->nregions = nregions;
 	w->npages = npages;
-	w->buf_off = MI_HEADER_SIZE;
-	/* Not zeroed: every entry is written when its page is put, and
-	 * zeroing 8 bytes a page here would make a snapshot's pause grow
-	 * with guest memory. */
+	/* The index is not zeroed: every entry is written when its page is
+	 * put (zeroing 8 bytes a page would cost time that grows with
+	 * guest memory, in a snapshot's pause). */
 	if (!(w->index = malloc((size_t)npages * sizeof(uint64_t))) ||
-	    !(w->seen = calloc((size_t)(npages + 7) / 8, 1)) ||
-	    !(w->buf = malloc(MI_BUF_SIZE)))
-		goto fail;
-	build_header(w->buf, regions, nregions, npages);
-	if ((st = bf_size(bf, &size)) || (size && (st = bf_resize(bf, 0))) ||
-	    (st = bf_write(bf, 0, w->buf, MI_HEADER_SIZE)))
-		goto fail;
+	    !(w->seen = malloc((size_t)(npages + 7) / 8)) ||
+	    !(w->buf = malloc(MI_BUF_SIZE))) {
+		memimg_writer_free(w);
+		return ST_ENOMEM;
+	}
 	*out = w;
 	return ST_OK;
-fail:
-	memimg_writer_free(w);
-	return st;
+}
+
+status_t memimg_writer_start(struct memimg_writer *w, struct blockfile *bf)
+{
+	uint64_t size;
+	status_t st;
+
+	w->bf = bf;
+	w->nput = 0;
+	w->buf_len = 0;
+	w->buf_off = MI_HEADER_SIZE;
+	w->err = ST_OK;
+	w->finished = false;
+	memset(w->seen, 0, (size_t)(w->npages + 7) / 8);
+	build_header(w->buf, w->region, w->nregions, w->npages);
+	if ((st = bf_size(bf, &size)) || (size && (st = bf_resize(bf, 0))) ||
+	    (st = bf_write(bf, 0, w->buf, MI_HEADER_SIZE)))
+		return w->err = st;
+	return ST_OK;
+}
+
+status_t memimg_writer_open(struct blockfile *bf,
+			    const struct memimg_region *regions,
+			    unsigned nregions, struct memimg_writer **out)
+{
+	struct memimg_writer *w;
+	status_t st = memimg_writer_alloc(regions, nregions, &w);
+
+	if (st)
+		return st;
+	if ((st = memimg_writer_start(w, bf))) {
+		memimg_writer_free(w);
+		return st;
+	}
+	*out = w;
+	return ST_OK;
 }
 
 static status_t write_buf(struct memimg_writer *w)

@@ -243,6 +243,37 @@ static void test_power_cut(void **s)
 	}
 }
 
+/* One writer, two images: the second must not inherit the first's
+ * index (pages stored in the first are zero pages in the second). */
+static void test_writer_reuse(void **s)
+{
+	struct memimg_region rg[1] = { { 0x100000, 64 * PG } };
+	struct memimg_writer *w;
+	struct img first, second;
+	uint8_t page[PG];
+
+	(void)s;
+	img_new(&first, 64 << 20);
+	img_new(&second, 64 << 20);
+	assert_int_equal(memimg_writer_alloc(rg, 1, &w), ST_OK);
+	assert_int_equal(memimg_writer_start(w, first.bf), ST_OK);
+	memset(page, 0xab, PG);
+	for (uint64_t i = 0; i < 64; i++)
+		assert_int_equal(memimg_put_page(w, i, page), ST_OK);
+	assert_int_equal(memimg_writer_finish(w), ST_OK);
+	assert_int_equal(memimg_writer_start(w, second.bf), ST_OK);
+	assert_int_equal(memimg_writer_bytes(w), PG);
+	for (uint64_t i = 64; i-- > 0;) {
+		make_page(page, i);
+		assert_int_equal(memimg_put_page(w, i, page), ST_OK);
+	}
+	assert_int_equal(memimg_writer_finish(w), ST_OK);
+	memimg_writer_free(w);
+	verify_image(&second, rg, 1);
+	img_free(&first);
+	img_free(&second);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -253,6 +284,7 @@ int main(void)
 		cmocka_unit_test(test_put_refusals),
 		cmocka_unit_test(test_full_volume),
 		cmocka_unit_test(test_power_cut),
+		cmocka_unit_test(test_writer_reuse),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
