@@ -1,0 +1,59 @@
+/* vhd_fold.h: folding a layer of an open chain into its only child while
+ * the guest keeps using the chain ("stream"): the child gets every sector
+ * it lacks from the parent, then its header is switched to the grandparent
+ * (journaled in "<child path>.fold"), then the parent is dropped and
+ * deleted. The content the chain reads never changes. Used by the merge
+ * thread (snapshot delete) and `hvdisk fold`; recovery runs before open. */
+#ifndef STORAGE_VHD_FOLD_H
+#define STORAGE_VHD_FOLD_H
+
+#include <stdbool.h>
+#include "storage/vhd_chain.h"
+
+struct vhd_fold;
+
+/* Starts folding c->layer[k] into c->layer[k-1] (1 <= k < depth-1: the
+ * folded layer must itself have a parent, else ST_EUNSUPP). The child is
+ * reopened read-write if it is not the leaf. Writes the journal. */
+status_t vhd_fold_begin(struct vhd_chain *c, unsigned k,
+			struct vhd_fold **out);
+/* Copies at least one block and up to about max_bytes more; *done once
+ * every block of the parent has been visited. Guest I/O through the chain
+ * may happen between calls; sectors the child holds are never touched. */
+status_t vhd_fold_step(struct vhd_fold *f, uint64_t max_bytes, bool *done);
+/* Precondition: a step reported done. Switches the child's header to the
+ * grandparent (journal first, flushed, then in place, flushed), removes
+ * the layer from the open chain (indices above shift down; the map is
+ * rebuilt lazily), closes and deletes its file, deletes the journal. On
+ * failure the chain reads the same and finish may be retried. */
+status_t vhd_fold_finish(struct vhd_fold *f);
+void vhd_fold_free(struct vhd_fold *f);
+/* Bytes of the parent's allocated blocks visited so far, and in all. */
+void vhd_fold_progress(const struct vhd_fold *f, uint64_t *done,
+		       uint64_t *total);
+/* Before opening the chain whose leaf is path: completes every fold whose
+ * journal holds a new header (redo the header, delete the parent and the
+ * journal); leaves journals of folds still copying (resume with begin);
+ * deletes unreadable journals (written before anything else changed). */
+status_t vhd_fold_recover(const struct vhd_env *env, const char *path);
+
+/* Internal (vhd_fold.c <-> vhd_fold_finish.c). */
+struct vhd_fold {
+	struct vhd_chain *c;
+	unsigned k;                 /* the layer being folded away */
+	char *journal;              /* "<child path>.fold" */
+	uint8_t *bm, *cbm, *buf;    /* parent bitmap, child bitmap, data */
+	uint32_t next;              /* next parent block to copy */
+	uint32_t cbm_blk;           /* child block cached in cbm, or ~0 */
+	uint64_t done, total;       /* bytes, for progress */
+	bool copied;
+};
+#define VHD_FOLD_COPYING 1u
+#define VHD_FOLD_SWITCH 2u
+/* Writes the journal (state, parent path, for SWITCH the new header and
+ * its offset in the child) in one write, then flushes it. */
+status_t vhd_fold_journal_write(const struct vhd_env *env, const char *jpath,
+				uint32_t state, const char *parent_path,
+				uint64_t hdr_off, const uint8_t *hdr);
+
+#endif
