@@ -13,7 +13,8 @@ STORAGE_SRCS := storage/blockfile_mem.c storage/blockfile_fault.c \
 STORAGE_HOST_SRCS := $(STORAGE_SRCS) storage/blockfile_posix.c \
 	include/status.c
 STORAGE_HDRS := $(wildcard storage/*.h) include/status.h
-HVDISK_SRCS := tools/hvdisk/main.c tools/hvdisk/cmds.c tools/hvdisk/info.c
+HVDISK_SRCS := tools/hvdisk/main.c tools/hvdisk/cmds.c tools/hvdisk/info.c \
+	tools/hvdisk/fold.c
 
 HOST_TOOLS += $(BUILD)/hvdisk
 STORAGE_UNIT_NAMES := $(patsubst tests/unit/%.c,%,\

@@ -1,6 +1,6 @@
 /* hvdisk.h: shared pieces of the host disk tool (build/hvdisk): the host
  * environment for storage/, argument helpers and the command entry points.
- * main.c dispatches; cmds.c, info.c hold the commands. */
+ * main.c dispatches; cmds.c, info.c, fold.c hold the commands. */
 #ifndef HVDISK_H
 #define HVDISK_H
 
@@ -28,5 +28,6 @@ int cmd_convert(int argc, char **argv);
 int cmd_commit(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_map(int argc, char **argv);
+int cmd_fold(int argc, char **argv);
 
 #endif

@@ -131,6 +131,8 @@ int usage(void)
 	      "  hvdisk commit [-f] FILE\n"
 	      "  hvdisk export FILE OUT\n"
 	      "  hvdisk map FILE\n"
+	      "  hvdisk fold LEAF K                (layer K into its child; "
+	      "0 = leaf)\n"
 	      "Sizes and offsets take K/M/G/T suffixes (powers of 1024).\n",
 	      stderr);
 	return 2;
@@ -144,7 +146,7 @@ static const struct {
 	{ "info", cmd_info }, { "check", cmd_check }, { "read", cmd_read },
 	{ "write", cmd_write }, { "convert", cmd_convert },
 	{ "commit", cmd_commit }, { "export", cmd_export },
-	{ "map", cmd_map },
+	{ "map", cmd_map }, { "fold", cmd_fold },
 };
 
 int main(int argc, char **argv)
