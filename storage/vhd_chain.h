@@ -62,6 +62,10 @@ status_t vhd_chain_resolve_all(struct vhd_chain *c);
  * read-only; used by the chain and by commit. */
 status_t vhd_find_parent(const struct vhd_env *env, struct vhd *child,
 			 struct vhd **out);
+/* The paths vhd_find_parent would try (relative locator, absolute
+ * locator, header name; each malloc'd or NULL), without opening them:
+ * fold recovery repairs a parent's header before it is opened. */
+status_t vhd_parent_paths(struct vhd *child, char *out[3]);
 
 /* Internal to the chain (vhd_chain_map.c). */
 status_t vhd_chain_map_init(struct vhd_chain *c);

@@ -274,6 +274,21 @@ static status_t recover_one(const struct vhd_env *env, const char *path)
 	return st == ST_ENOENT ? ST_OK : st;
 }
 
+/* Recovers the journal of every file child's parent may be, so a parent
+ * whose header switch was torn is repaired before it is opened. */
+static status_t recover_parent(const struct vhd_env *env, struct vhd *child)
+{
+	char *cand[3];
+	status_t st = vhd_parent_paths(child, cand);
+
+	for (int i = 0; i < 3; i++) {
+		if (!st && cand[i])
+			st = recover_one(env, cand[i]);
+		free(cand[i]);
+	}
+	return st;
+}
+
 status_t vhd_fold_recover(const struct vhd_env *env, const char *path)
 {
 	struct vhd *v = NULL, *p;
@@ -287,7 +302,8 @@ status_t vhd_fold_recover(const struct vhd_env *env, const char *path)
 			break;
 		if (!vhd_is_diff(v))
 			break;
-		if ((st = vhd_find_parent(env, v, &p)))
+		if ((st = recover_parent(env, v)) ||
+		    (st = vhd_find_parent(env, v, &p)))
 			break;
 		vhd_close(v);
 		v = NULL;

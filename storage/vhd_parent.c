@@ -141,3 +141,24 @@ status_t vhd_find_parent(const struct vhd_env *env, struct vhd *child,
 		free(cand[i]);
 	return st;
 }
+
+status_t vhd_parent_paths(struct vhd *child, char *out[3])
+{
+	char *dir = vp_dirname(child->path);
+	status_t st = dir ? ST_OK : ST_ENOMEM;
+
+	out[0] = locator_path(child, VHD_PLAT_W2RU);
+	out[1] = locator_path(child, VHD_PLAT_W2KU);
+	out[2] = header_name(child);
+	for (int i = 0; i < 3; i++) {
+		char *rel = out[i];
+		if (!rel)
+			continue;
+		out[i] = dir ? vp_join(dir, rel) : NULL;
+		if (!out[i])
+			st = ST_ENOMEM;
+		free(rel);
+	}
+	free(dir);
+	return st;
+}

@@ -1,5 +1,5 @@
-/* storage_fold_crash.c: a whole fold (begin, steps, finish) cut off by a
- * power failure after every possible write (blockfile_fault.h; pending
+/* storage_fold_crash.c: a whole fold (begin, steps, finish; into the leaf
+ * and into an inner layer) cut off by a power failure after every write (blockfile_fault.h; pending
  * writes dropped, or all kept). Each time vhd_fold_recover then
  * vhd_chain_open must give a chain reading exactly the same content (a
  * fold never changes it), and resuming the fold must finish it. */
@@ -10,7 +10,13 @@
 #define SIZE (64u * KB)
 #define NSNAP MEMFS_MAX_FILES
 
-static const char *const names[3] = { "base.vhd", "mid.vhd", "leaf.vhd" };
+/* [0] base ... [3] leaf; folding layer k removes names[3 - k] into
+ * names[4 - k], whose journal is journals[k]. */
+static const char *const names[4] = { "base.vhd", "mid.vhd", "mid2.vhd",
+				      "leaf.vhd" };
+static const char *const journals[3] = { NULL, "leaf.vhd.fold",
+					 "mid2.vhd.fold" };
+#define LEAF names[3]
 
 struct snap {
 	int n;
@@ -50,17 +56,17 @@ static void snap_free(struct snap *s)
 	}
 }
 
-/* base <- mid <- leaf, 4 KiB blocks, scattered sectors in each layer so
- * the leaf lacks some of mid's sectors in shared blocks. */
+/* base <- mid <- mid2 <- leaf, 4 KiB blocks, scattered sectors in each
+ * layer so a child lacks some of its parent's sectors in shared blocks. */
 static void build(struct tenv *t, uint8_t *ref)
 {
 	uint32_t seed = 11;
 	uint8_t buf[3 * 512];
 
 	make_disk(t, names[0], VHD_TYPE_DYNAMIC, SIZE, 4 * KB);
-	make_child(t, names[0], names[1]);
-	make_child(t, names[1], names[2]);
-	for (int l = 0; l < 3; l++) {
+	for (int l = 1; l < 4; l++)
+		make_child(t, names[l - 1], names[l]);
+	for (int l = 0; l < 4; l++) {
 		for (int i = 0; i < 6; i++) {
 			uint32_t off = t_rand(&seed) % (SIZE / 512 - 3) * 512;
 			fill_rand(&seed, buf, sizeof(buf));
@@ -68,24 +74,24 @@ static void build(struct tenv *t, uint8_t *ref)
 		}
 	}
 	struct vhd_chain *c;
-	assert_int_equal(vhd_chain_open(&t->env, names[2], 0, &c), ST_OK);
+	assert_int_equal(vhd_chain_open(&t->env, LEAF, 0, &c), ST_OK);
 	assert_int_equal(vhd_chain_read(c, 0, ref, SIZE), ST_OK);
 	vhd_chain_close(c);
 }
 
-/* Runs a whole fold of layer 1 of the chain at the leaf through env. */
-static status_t run_fold(const struct vhd_env *env)
+/* Runs a whole fold of layer k of the chain at the leaf through env. */
+static status_t run_fold(const struct vhd_env *env, unsigned k)
 {
 	struct vhd_chain *c;
 	struct vhd_fold *f = NULL;
 	bool fin = false;
 	status_t st;
 
-	if ((st = vhd_chain_open(env, names[2], VHD_RDWR, &c)))
+	if ((st = vhd_chain_open(env, LEAF, VHD_RDWR, &c)))
 		return st;
-	if (c->depth == 2)
+	if (c->depth == 3)
 		goto out;              /* already folded */
-	st = vhd_fold_begin(c, 1, &f);
+	st = vhd_fold_begin(c, k, &f);
 	while (!st && !fin)
 		st = vhd_fold_step(f, 4 * KB, &fin);
 	if (!st)
@@ -98,10 +104,10 @@ out:
 
 /* If the cut left a journal holding the new header, tear the header in
  * place (half old, half garbage), as a cut inside that write would. */
-static int tear_header(struct tenv *t)
+static int tear_header(struct tenv *t, unsigned k)
 {
-	struct memfs_file *j = memfs_find(&t->fs, "leaf.vhd.fold");
-	struct memfs_file *leaf = memfs_find(&t->fs, names[2]);
+	struct memfs_file *j = memfs_find(&t->fs, journals[k]);
+	struct memfs_file *leaf = memfs_find(&t->fs, names[4 - k]);
 
 	if (!j || j->size < 12 || be32(j->data + 8) != VHD_FOLD_SWITCH)
 		return 0;
@@ -109,7 +115,7 @@ static int tear_header(struct tenv *t)
 	return 1;
 }
 
-static void crash_fold(int keep)
+static void crash_fold(int keep, unsigned k)
 {
 	struct tenv *t = tenv_new();
 	uint8_t *ref = malloc(SIZE);
@@ -128,28 +134,28 @@ static void crash_fold(int keep)
 		fault_domain_init(&d, &t->op, n, keep);
 		fault_opener(&d, &fop);
 		fenv.opener = &fop;
-		st = run_fold(&fenv);
+		st = run_fold(&fenv, k);
 		if (!d.cut) {
 			assert_int_equal(st, ST_OK);
 			break;
 		}
 		assert_int_not_equal(st, ST_OK);
-		switched += tear_header(t);
-		assert_int_equal(vhd_fold_recover(&t->env, names[2]), ST_OK);
-		chain_expect(t, names[2], ref, SIZE);
-		assert_int_equal(run_fold(&t->env), ST_OK);
-		assert_int_equal(vhd_fold_recover(&t->env, names[2]), ST_OK);
-		chain_expect(t, names[2], ref, SIZE);
-		assert_null(memfs_find(&t->fs, names[1]));
-		assert_null(memfs_find(&t->fs, "leaf.vhd.fold"));
+		switched += tear_header(t, k);
+		assert_int_equal(vhd_fold_recover(&t->env, LEAF), ST_OK);
+		chain_expect(t, LEAF, ref, SIZE);
+		assert_int_equal(run_fold(&t->env, k), ST_OK);
+		assert_int_equal(vhd_fold_recover(&t->env, LEAF), ST_OK);
+		chain_expect(t, LEAF, ref, SIZE);
+		assert_null(memfs_find(&t->fs, names[3 - k]));
+		assert_null(memfs_find(&t->fs, journals[k]));
 		tenv_clear(t);
-		assert_int_equal(vhd_check(&t->env, names[2]), ST_OK);
+		assert_int_equal(vhd_check(&t->env, LEAF), ST_OK);
 	}
 	fprintf(stderr, "cut points: %u\n", n - 1);
-	assert_true(n > 20);            /* the loop covered a real fold */
+	assert_true(n > 12);            /* the loop covered a real fold */
 	assert_true(switched > 0);
-	chain_expect(t, names[2], ref, SIZE);
-	assert_null(memfs_find(&t->fs, names[1]));
+	chain_expect(t, LEAF, ref, SIZE);
+	assert_null(memfs_find(&t->fs, names[3 - k]));
 	snap_free(&s);
 	free(ref);
 	tenv_free(t);
@@ -158,13 +164,15 @@ static void crash_fold(int keep)
 static void test_crash_fold_drop(void **st)
 {
 	(void)st;
-	crash_fold(0);
+	crash_fold(0, 1);
+	crash_fold(0, 2);
 }
 
 static void test_crash_fold_keep(void **st)
 {
 	(void)st;
-	crash_fold(1);
+	crash_fold(1, 1);
+	crash_fold(1, 2);
 }
 
 int main(void)
