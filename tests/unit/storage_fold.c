@@ -93,6 +93,25 @@ static int exists(struct tenv *t, const char *name)
 	return memfs_find(&t->fs, name) != NULL;
 }
 
+/* A guest write into the parent block the next step copies, so the
+ * child gains sectors of it between the steps. */
+static void write_next_block(struct vhd_chain *c, struct vhd_fold *f,
+			     uint8_t *ref, uint32_t *seed)
+{
+	uint32_t bs = c->layer[f->k]->block_size;
+	uint64_t off = (uint64_t)f->next * bs + t_rand(seed) % bs;
+	uint8_t buf[1500];
+	uint32_t len = 1 + t_rand(seed) % sizeof(buf);
+
+	if (off >= SIZE)
+		return;
+	if (len > SIZE - off)
+		len = (uint32_t)(SIZE - off);
+	fill_rand(seed, buf, len);
+	assert_int_equal(vhd_chain_write(c, off, buf, len), ST_OK);
+	memcpy(ref + off, buf, len);
+}
+
 /* Folds layer k of the chain at the leaf, guest I/O between steps. */
 static void fold_online(const uint32_t bs[4], unsigned k)
 {
@@ -112,6 +131,7 @@ static void fold_online(const uint32_t bs[4], unsigned k)
 	assert_true(exists(t, "d/l2.vhd.fold") || exists(t, "d/leaf.vhd.fold"));
 	while (!fin) {
 		guest_io(c, ref, &seed);
+		write_next_block(c, f, ref, &seed);
 		assert_int_equal(vhd_fold_step(f, 8 * KB, &fin), ST_OK);
 		steps++;
 	}

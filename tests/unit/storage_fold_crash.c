@@ -115,6 +115,21 @@ static int tear_header(struct tenv *t, unsigned k)
 	return 1;
 }
 
+/* A second power cut, at the first write of the recovery itself: the
+ * next recovery must still repair everything. */
+static void cut_recovery(struct tenv *t, int keep)
+{
+	struct fault_domain d;
+	struct bf_opener fop;
+	struct vhd_env fenv = t->env;
+
+	fault_domain_init(&d, &t->op, 1, keep);
+	fault_opener(&d, &fop);
+	fenv.opener = &fop;
+	fenv.diag = NULL;
+	(void)vhd_fold_recover(&fenv, LEAF);
+}
+
 static void crash_fold(int keep, unsigned k)
 {
 	struct tenv *t = tenv_new();
@@ -141,6 +156,7 @@ static void crash_fold(int keep, unsigned k)
 		}
 		assert_int_not_equal(st, ST_OK);
 		switched += tear_header(t, k);
+		cut_recovery(t, keep);
 		assert_int_equal(vhd_fold_recover(&t->env, LEAF), ST_OK);
 		chain_expect(t, LEAF, ref, SIZE);
 		assert_int_equal(run_fold(&t->env, k), ST_OK);
