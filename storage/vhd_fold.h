@@ -37,7 +37,7 @@ void vhd_fold_progress(const struct vhd_fold *f, uint64_t *done,
  * deletes unreadable journals (written before anything else changed). */
 status_t vhd_fold_recover(const struct vhd_env *env, const char *path);
 
-/* Internal (vhd_fold.c <-> vhd_fold_finish.c). */
+/* Internal (vhd_fold.c, vhd_fold_finish.c, vhd_fold_journal.c). */
 struct vhd_fold {
 	struct vhd_chain *c;
 	unsigned k;                 /* the layer being folded away */
@@ -55,5 +55,7 @@ struct vhd_fold {
 status_t vhd_fold_journal_write(const struct vhd_env *env, const char *jpath,
 				uint32_t state, const char *parent_path,
 				uint64_t hdr_off, const uint8_t *hdr);
+/* Deletes path if the opener can (best effort: recovery finishes it). */
+void vhd_fold_remove(const struct vhd_env *env, const char *path);
 
 #endif

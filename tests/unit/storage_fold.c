@@ -128,7 +128,7 @@ static void fold_online(const uint32_t bs[4], unsigned k)
 	assert_int_equal(vhd_chain_open(&t->env, names[3], VHD_RDWR, &c),
 			 ST_OK);
 	assert_int_equal(vhd_fold_begin(c, k, &f), ST_OK);
-	assert_true(exists(t, "d/l2.vhd.fold") || exists(t, "d/leaf.vhd.fold"));
+	assert_true(exists(t, k == 1 ? "d/leaf.vhd.fold" : "d/l2.vhd.fold"));
 	while (!fin) {
 		guest_io(c, ref, &seed);
 		write_next_block(c, f, ref, &seed);
@@ -143,7 +143,8 @@ static void fold_online(const uint32_t bs[4], unsigned k)
 	vhd_fold_free(f);
 	assert_int_equal(c->depth, 3);
 	assert_false(exists(t, gone));
-	assert_false(exists(t, "d/l2.vhd.fold") || exists(t, "d/leaf.vhd.fold"));
+	assert_false(exists(t, "d/l2.vhd.fold") ||
+		     exists(t, "d/leaf.vhd.fold"));
 	expect_range(c, ref, 0, SIZE);
 	for (int i = 0; i < 20; i++)
 		guest_io(c, ref, &seed);

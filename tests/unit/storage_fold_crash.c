@@ -1,8 +1,9 @@
 /* storage_fold_crash.c: a whole fold (begin, steps, finish; into the leaf
- * and into an inner layer) cut off by a power failure after every write (blockfile_fault.h; pending
- * writes dropped, or all kept). Each time vhd_fold_recover then
- * vhd_chain_open must give a chain reading exactly the same content (a
- * fold never changes it), and resuming the fold must finish it. */
+ * and into an inner layer) cut off by a power failure after every write
+ * (blockfile_fault.h; pending writes dropped, or all kept). Each time
+ * vhd_fold_recover then vhd_chain_open must give a chain reading exactly
+ * the same content (a fold never changes it), and resuming the fold must
+ * finish it. Also a torn header write and a cut during recovery. */
 #include "tests/unit/storage_util.h"
 #include "storage/vhd_fold.h"
 
