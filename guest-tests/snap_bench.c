@@ -4,34 +4,14 @@
  * until that snapshot is complete, prints its list line as
  * "snap_bench: line: ID PARENT NAME STATE PAUSE_US BYTES [*]" and exits 0.
  * Needs the hypervisor: on bare QEMU the hypercall is #UD. */
-#include "guest.h"
+#include "snap.h"
 
 #define PAGE		4096u
 #define RANDOM_WORDS	256u	/* per page: 1 KiB that lz4 cannot shrink */
 #define POLL_SPINS	(1u << 20)
 #define MAX_POLLS	20000u
 
-struct hc_result {
-	int32_t rax;
-	uint32_t rdx;
-};
-
-static int intel;
-static char reply[4096];
 static struct region map[MAX_REGIONS];
-
-/* The console hypercall (README.md "The hypercall"): RAX = 1. */
-static struct hc_result console(const char *cmd)
-{
-	uint32_t a = 1, d = sizeof reply;
-	if (intel)
-		__asm__ volatile("vmcall" : "+a"(a), "+d"(d)
-				 : "b"(cmd), "c"(reply) : "memory");
-	else
-		__asm__ volatile("vmmcall" : "+a"(a), "+d"(d)
-				 : "b"(cmd), "c"(reply) : "memory");
-	return (struct hc_result){ (int32_t)a, d };
-}
 
 /* One page: a quarter of xorshift noise, the rest one word repeated, so
  * that lz4 has real work and the copy shrinks about as ordinary memory
@@ -81,12 +61,12 @@ static uint64_t dirty_ram(const struct mb_info *mbi)
 	return dirtied;
 }
 
-/* The line of `snapshot list` (in reply) whose first word is id, copied
+/* The line of `snapshot list` (in hc_reply) whose first word is id, copied
  * NUL-terminated into line; 0 when there is none. */
 static int find_line(const char *id, char *line, size_t cap)
 {
 	size_t idlen = strlen(id);
-	for (const char *p = reply; *p;) {
+	for (const char *p = hc_reply; *p;) {
 		const char *eol = p;
 		while (*eol && *eol != '\n')
 			eol++;
@@ -127,26 +107,25 @@ static void spin(void)
 void guest_main(const struct mb_info *mbi)
 {
 	char id[16], line[160], state[16];
-	struct cpuid_regs v = cpuid(0, 0);
-	intel = v.ebx == 0x756e6547; /* "Genu" */
+	hc_init();
 	uint64_t dirtied = dirty_ram(mbi);
 	printf("snap_bench: dirtied %llu MiB\n", dirtied >> 20);
 
 	struct hc_result r = console("snapshot create bench");
-	ASSERTF(r.rax == 0, "snapshot create -> %d: %s", r.rax, reply);
-	printf("snap_bench: %s\n", reply);
+	ASSERTF(r.rax == 0, "snapshot create -> %d: %s", r.rax, hc_reply);
+	printf("snap_bench: %s\n", hc_reply);
 	/* "created snapshot ID": the id is the last word. */
-	const char *last = reply;
-	for (const char *p = reply; *p; p++)
+	const char *last = hc_reply;
+	for (const char *p = hc_reply; *p; p++)
 		if (*p == ' ')
 			last = p + 1;
 	word(last, 0, id, sizeof id);
 
 	for (uint32_t polls = 1;; polls++) {
 		r = console("snapshot list");
-		ASSERTF(r.rax == 0, "snapshot list -> %d: %s", r.rax, reply);
+		ASSERTF(r.rax == 0, "snapshot list -> %d: %s", r.rax, hc_reply);
 		ASSERTF(find_line(id, line, sizeof line),
-			"snapshot %s not listed:\n%s", id, reply);
+			"snapshot %s not listed:\n%s", id, hc_reply);
 		word(line, 3, state, sizeof state);
 		if (!strcmp(state, "complete")) {
 			printf("snap_bench: %u polls\n", polls);
