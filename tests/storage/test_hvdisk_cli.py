@@ -121,3 +121,25 @@ def test_commit_and_map(tmp_path):
     assert hvdisk("read", base, "0", "8M").stdout == want
     assert hvdisk("map", top).stdout.decode().splitlines()[1] == "0 1"
     hvdisk("check", top)
+
+
+def test_fold_middle_layer(tmp_path):
+    """`hvdisk fold LEAF 1`: the middle layer of base <- mid <- leaf goes
+    into the leaf; the chain is one layer shorter and reads the same, and
+    the folded file and its journal are gone."""
+    d = str(tmp_path)
+    base, mid = make_chain(d)
+    leaf = os.path.join(d, "leaf.vhd")
+    hvdisk("child", mid, leaf)
+    hvdisk("write", leaf, "5001", input=b"l" * 512)
+    want = hvdisk("read", leaf, "0", "8M").stdout
+    hvdisk("fold", leaf, "1")
+    assert not os.path.exists(mid) and not os.path.exists(leaf + ".fold")
+    assert hvdisk("read", leaf, "0", "8M").stdout == want
+    info = json.loads(hvdisk("info", "--json", leaf).stdout)
+    assert [os.path.basename(l["file"]) for l in info["chain"]] == \
+        ["leaf.vhd", "base.vhd"], info
+    hvdisk("check", leaf)
+    p = hvdisk("fold", leaf, "1", check=False)   # now the base: refused
+    assert p.returncode != 0
+    assert hvdisk("read", leaf, "0", "8M").stdout == want
