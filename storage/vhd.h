@@ -42,6 +42,13 @@ struct vhd_create_opts {
 status_t vhd_open(const struct vhd_env *env, const char *path,
 		  unsigned flags, struct vhd **out);
 void vhd_close(struct vhd *v);
+/* Names parent in the child's header h (unique ID, time stamp, Unicode
+ * name) and makes the parent locators' data (UTF-16LE, caller frees):
+ * data[0] relative to the child's directory, data[1] the absolute Windows
+ * form when the opener knows absolute paths (else NULL). */
+status_t vhd_name_parent(const struct vhd_env *env, const char *child_path,
+			 const struct vhd *parent, const char *parent_path,
+			 struct vhd_header *h, uint8_t *data[2], uint32_t len[2]);
 /* Creates a new file (ST_EEXIST if path exists); on failure nothing is
  * left behind. out may be NULL; else the new layer, open read-write. */
 status_t vhd_create(const struct vhd_env *env, const char *path,

@@ -61,40 +61,38 @@ struct loc_data {
 
 /* Relative locator from the child's directory, absolute locator from the
  * opener's absolute form, the header name from the parent's file name. */
-static status_t parent_fields(const struct vhd_env *env, const char *path,
-			      const struct vhd_create_opts *o,
-			      struct vhd_header *h, struct loc_data *ld)
+status_t vhd_name_parent(const struct vhd_env *env, const char *child_path,
+			 const struct vhd *parent, const char *parent_path,
+			 struct vhd_header *h, uint8_t *data[2], uint32_t len[2])
 {
 	const struct bf_opener *op = env->opener;
 	char *cabs = NULL, *pabs = NULL, *cdir = NULL, *rel = NULL, *win;
-	uint16_t name[256];
-	long n;
 
-	memcpy(h->parent_uid, o->parent->footer.uid, 16);
-	h->parent_timestamp = o->parent->footer.timestamp;
-	n = utf8_to_utf16(vp_basename(o->parent_path), name, 256);
-	if (n < 0)
+	data[0] = data[1] = NULL;
+	memcpy(h->parent_uid, parent->footer.uid, 16);
+	h->parent_timestamp = parent->footer.timestamp;
+	memset(h->parent_name, 0, sizeof(h->parent_name));
+	if (utf8_to_utf16(vp_basename(parent_path), h->parent_name, 256) < 0)
 		return ST_EINVAL;
-	memcpy(h->parent_name, name, (size_t)n * 2);
-	if (op->abspath && !op->abspath(op->ctx, path, &cabs) &&
-	    !op->abspath(op->ctx, o->parent_path, &pabs)) {
+	if (op->abspath && !op->abspath(op->ctx, child_path, &cabs) &&
+	    !op->abspath(op->ctx, parent_path, &pabs)) {
 		cdir = vp_dirname(cabs);
 		rel = cdir ? vp_relative(cdir, pabs) : NULL;
 		win = vp_windows(pabs);
 		if (win)
-			ld->data[1] = utf16le(win, &ld->len[1]);
+			data[1] = utf16le(win, &len[1]);
 		free(win);
 	} else {
-		cdir = vp_dirname(path);
-		rel = cdir ? vp_relative(cdir, o->parent_path) : NULL;
+		cdir = vp_dirname(child_path);
+		rel = cdir ? vp_relative(cdir, parent_path) : NULL;
 	}
 	if (rel)
-		ld->data[0] = utf16le(rel, &ld->len[0]);
+		data[0] = utf16le(rel, &len[0]);
 	free(cabs);
 	free(pabs);
 	free(cdir);
 	free(rel);
-	return ld->data[0] ? ST_OK : ST_ENOMEM;
+	return data[0] ? ST_OK : ST_ENOMEM;
 }
 
 static status_t write_dynamic(const struct vhd_env *env, struct blockfile *bf,
@@ -120,7 +118,8 @@ static status_t write_dynamic(const struct vhd_env *env, struct blockfile *bf,
 	h.max_entries = nblocks;
 	h.block_size = bs;
 	if (o->type == VHD_TYPE_DIFF &&
-	    (st = parent_fields(env, path, o, &h, &ld)))
+	    (st = vhd_name_parent(env, path, o->parent, o->parent_path, &h,
+				     ld.data, ld.len)))
 		goto out;
 	for (int i = 0; i < 2; i++) {
 		uint32_t space = (ld.len[i] + 511) & ~511u;

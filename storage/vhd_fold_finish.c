@@ -8,51 +8,6 @@
 
 #include "storage/vhd_fold.h"
 #include "storage/vhd_text.h"
-/* UTF-16LE bytes of s, or NULL. */
-static uint8_t *utf16le(const char *s, uint32_t *len)
-{
-	uint16_t units[VHD_MAX_LOCATOR / 2];
-	long n = utf8_to_utf16(s, units, VHD_MAX_LOCATOR / 2);
-	uint8_t *b;
-
-	if (n <= 0 || !(b = malloc((size_t)n * 2)))
-		return NULL;
-	for (long i = 0; i < n; i++) {
-		b[2 * i] = (uint8_t)units[i];
-		b[2 * i + 1] = (uint8_t)(units[i] >> 8);
-	}
-	*len = (uint32_t)n * 2;
-	return b;
-}
-
-/* Relative (and, if the opener knows absolute paths, absolute) locator
- * data naming gp from child's directory. */
-static status_t locator_texts(const struct vhd_env *env, const char *child,
-			      const char *gp, uint8_t *data[2],
-			      uint32_t len[2])
-{
-	const struct bf_opener *op = env->opener;
-	char *cabs = NULL, *gabs = NULL, *dir, *rel, *win = NULL;
-
-	if (op->abspath && !op->abspath(op->ctx, child, &cabs) &&
-	    !op->abspath(op->ctx, gp, &gabs)) {
-		dir = vp_dirname(cabs);
-		rel = dir ? vp_relative(dir, gabs) : NULL;
-		win = vp_windows(gabs);
-	} else {
-		dir = vp_dirname(child);
-		rel = dir ? vp_relative(dir, gp) : NULL;
-	}
-	data[0] = rel ? utf16le(rel, &len[0]) : NULL;
-	data[1] = win ? utf16le(win, &len[1]) : NULL;
-	free(cabs);
-	free(gabs);
-	free(dir);
-	free(rel);
-	free(win);
-	return data[0] ? ST_OK : ST_ENOMEM;
-}
-
 /* Writes the locator data past the child's footer (footer moved first,
  * so the file always ends in a valid footer) and fills h's locators. */
 static status_t append_locators(struct vhd *v, uint8_t *data[2],
@@ -96,16 +51,9 @@ static status_t new_header(const struct vhd_env *env, struct vhd *child,
 	uint8_t *data[2] = { NULL, NULL };
 	uint32_t len[2] = { 0, 0 };
 	status_t st;
-	long n;
 
 	*h = child->header;
-	memcpy(h->parent_uid, gp->footer.uid, 16);
-	h->parent_timestamp = gp->footer.timestamp;
-	memset(h->parent_name, 0, sizeof(h->parent_name));
-	n = utf8_to_utf16(vp_basename(gp->path), h->parent_name, 256);
-	if (n < 0)
-		return ST_EINVAL;
-	st = locator_texts(env, child->path, gp->path, data, len);
+	st = vhd_name_parent(env, child->path, gp, gp->path, h, data, len);
 	if (!st)
 		st = append_locators(child, data, len, h);
 	free(data[0]);
