@@ -84,15 +84,20 @@ fail:
 	return st;
 }
 
+/* Where memimg_read_all's pages go: the layout, worked out once. */
+struct ram_target {
+	struct gmem *mem;
+	struct memimg_region reg[MEMIMG_MAX_REGIONS];
+	unsigned n;
+};
+
 static status_t put_page(void *ctx, uint64_t index, const void *page)
 {
-	struct vm *vm = ctx;
-	struct memimg_region reg[MEMIMG_MAX_REGIONS];
-	unsigned n = capture_layout(&vm->mem, reg);
-	for (unsigned i = 0; i < n; i++) {
-		uint64_t pages = reg[i].size / MEMIMG_PAGE;
+	struct ram_target *t = ctx;
+	for (unsigned i = 0; i < t->n; i++) {
+		uint64_t pages = t->reg[i].size / MEMIMG_PAGE;
 		if (index < pages)
-			return gmem_write(&vm->mem, reg[i].gpa + index * MEMIMG_PAGE,
+			return gmem_write(t->mem, t->reg[i].gpa + index * MEMIMG_PAGE,
 					  page, MEMIMG_PAGE);
 		index -= pages;
 	}
@@ -155,7 +160,9 @@ status_t snap_apply(struct vm *vm, const char *which, struct cmd_caller *c,
 	/* From here the machine is the snapshot's or stops: a damaged page
 	 * found now cannot be undone. */
 	const char *part = "memory image";
-	if (!(st = memimg_read_all(l.mem, put_page, vm)))
+	struct ram_target ram = { .mem = &vm->mem };
+	ram.n = capture_layout(&vm->mem, ram.reg);
+	if (!(st = memimg_read_all(l.mem, put_page, &ram)))
 		part = "machine state", st = snap_state_restore(vm, &l.sf);
 	if (st) {
 		vm_stop(vm, VM_FAULT, 0, "snapshot %u could not be loaded: its %s: "
