@@ -10,3 +10,13 @@ bench-snapshot-pause: $(BUILD)/hv.efi $(BUILD)/guests/snap_bench.elf
 	$(PYTHON) bench/snapshot_pause_bench.py
 # Keep the object: make would delete it as an intermediate.
 .SECONDARY: $(BUILD)/guests/obj/snap_bench.c.o
+
+# `make bench-merge`: merge throughput on the host: our fold engine against
+# `qemu-img commit` and a plain copy of the same bytes (bench/README.md).
+$(BUILD)/bench/merge_bench: bench/merge_bench.c $(STORAGE_HOST_SRCS) \
+		$(STORAGE_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(HOST_CFLAGS) -O2 bench/merge_bench.c $(STORAGE_HOST_SRCS) -o $@
+.PHONY: bench-merge
+bench-merge: $(BUILD)/bench/merge_bench $(BUILD)/hvdisk
+	$(PYTHON) bench/merge_bench.py
