@@ -109,6 +109,9 @@ static inline uint32_t vol_snapshot(struct vol *v)
 	if (manifest_add(&v->m, v->m.current, NULL, v->m.leaf, 1, &n))
 		return 0;
 	uint32_t id = n->id;
+	/* known now: a cut may leave the snapshot listed after a boot */
+	v->at[id] = malloc(VSIZE);
+	memcpy(v->at[id], v->now, VSIZE);
 	if (tree_new_leaf(&v->h, v->m.leaf, leaf))
 		return 0;
 	strcpy(old, v->m.leaf);
@@ -130,8 +133,6 @@ static inline uint32_t vol_snapshot(struct vol *v)
 	manifest_find(&v->m, id)->state = SNAP_COMPLETE;
 	if (v_store(v))
 		return 0;
-	v->at[id] = malloc(VSIZE);
-	memcpy(v->at[id], v->now, VSIZE);
 	return id;
 }
 
