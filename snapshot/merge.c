@@ -45,15 +45,12 @@ unsigned merge_plan(const struct layer_graph *g, struct merge_task *out,
 			memcpy(t->layer, l->path, SNAP_PATH_MAX);
 			memcpy(t->into, k->path, SNAP_PATH_MAX);
 			t->bytes = l->bytes;
-		} else if (k->owner != LAYER_LEAF) {
-			/* the running leaf stays the base's child: taking its
-			 * data would need its writes mirrored (not yet) */
+		} else {
+			/* the base stays: it is the user's disk */
 			t->kind = MERGE_COMMIT;
 			memcpy(t->layer, k->path, SNAP_PATH_MAX);
 			memcpy(t->into, l->path, SNAP_PATH_MAX);
 			t->bytes = k->bytes;
-		} else {
-			continue;
 		}
 		n++;
 	}

@@ -11,6 +11,11 @@
 
 void merge_commit_free(struct merge *mg)
 {
+	if (mg->mirrored) {          /* the leaf is the VM's, not ours */
+		mg->mirrored->mirror = NULL;
+		mg->mirrored = NULL;
+		mg->child = NULL;
+	}
 	vhd_close(mg->base);
 	vhd_close(mg->child);
 	free(mg->kids);
@@ -34,9 +39,21 @@ status_t merge_commit_begin(struct merge *mg, const struct layer_graph *g)
 	for (unsigned j = 0; j < g->n; j++)
 		if (g->l[j].parent == ci)
 			memcpy(mg->kids[mg->nkids++], g->l[j].path, SNAP_PATH_MAX);
-	if ((st = vhd_open(env, mg->t.into, VHD_RDWR, &mg->base)) ||
-	    (st = vhd_open(env, mg->t.layer, 0, &mg->child)))
+	if ((st = vhd_open(env, mg->t.into, VHD_RDWR, &mg->base)))
 		return st;
+	if (merge_same(mg->h->m->leaf, mg->t.layer)) {
+		/* the running leaf: from now on its writes reach the base too */
+		struct vhd_chain *c = mg->h->running ?
+				      mg->h->running(mg->h->ctx) : NULL;
+		if (!c || !merge_same(c->layer[0]->path, mg->t.layer))
+			return ST_EUNSUPP;
+		mg->mirrored = c;
+		mg->child = c->layer[0];
+		c->mirror = mg->base;
+		c->mirror_err = ST_OK;
+	} else if ((st = vhd_open(env, mg->t.layer, 0, &mg->child))) {
+		return st;
+	}
 	if (!vhd_is_diff(mg->child) || mg->base->size != mg->child->size)
 		return ST_EMISMATCH;
 	mg->bm = malloc(mg->child->bitmap_bytes);
@@ -154,6 +171,34 @@ static status_t switch_over(struct merge *mg)
 	return ST_OK;
 }
 
+/* The running leaf's switch: the base, holding all of it, becomes the
+ * leaf; the manifest naming it is the commit point. */
+static status_t switch_leaf(struct merge *mg)
+{
+	const struct merge_host *h = mg->h;
+	const struct bf_opener *op = h->env->opener;
+	char old[SNAP_PATH_MAX];
+	status_t st = mg->mirrored->mirror_err;
+	if (st || (st = vhd_flush(mg->base)))
+		return st;
+	merge_commit_free(mg);          /* the VM's chain opens the base */
+	memcpy(old, h->m->leaf, SNAP_PATH_MAX);
+	if (!layers_norm(mg->t.into, h->m->leaf))
+		return ST_EINVAL;
+	if ((st = h->store(h->ctx))) {
+		memcpy(h->m->leaf, old, SNAP_PATH_MAX);
+		return st;
+	}
+	if ((st = h->reopen(h->ctx))) {
+		/* the VM stays on the old leaf, unmirrored: name it again */
+		memcpy(h->m->leaf, old, SNAP_PATH_MAX);
+		h->store(h->ctx);
+		return st;
+	}
+	op->remove(op->ctx, old);
+	return ST_OK;
+}
+
 status_t merge_commit_step(struct merge *mg, uint64_t max_bytes, bool *done)
 {
 	struct vhd *c = mg->child;
@@ -172,9 +217,11 @@ status_t merge_commit_step(struct merge *mg, uint64_t max_bytes, bool *done)
 	}
 	if (budget && (st = vhd_flush(mg->base)))
 		return st;
+	if (mg->mirrored && mg->mirrored->mirror_err)
+		return mg->mirrored->mirror_err;
 	if (mg->next < c->nblocks)
 		return ST_OK;
-	if (!(st = switch_over(mg)))
+	if (!(st = mg->mirrored ? switch_leaf(mg) : switch_over(mg)))
 		*done = true;
 	return st;
 }

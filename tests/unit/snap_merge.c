@@ -192,6 +192,82 @@ static void test_full_volume(void **s)
 	vol_free(v);
 }
 
+/* The only snapshot deleted: the running leaf commits into the base
+ * while the guest writes (mirrored), and the VM runs on the base. */
+static void test_delete_only_snapshot_commits_leaf(void **s)
+{
+	(void)s;
+	struct vol *v = vol_new();
+	struct merge_task t[8];
+	struct layer_graph *g = malloc(sizeof *g);
+	struct merge *mg;
+	unsigned nb;
+	bool done = false;
+	char err[160];
+	vol_write(v, 6);
+	assert_int_equal(vol_snapshot(v), 1);
+	vol_write(v, 20);
+	assert_int_equal(tree_delete(&v->h, 1), ST_OK);
+	assert_int_equal(layers_build(v->env, &v->m, g, err, sizeof err), ST_OK);
+	assert_int_equal(merge_plan(g, t, 8, &nb), 1);
+	assert_string_equal(t[0].layer, SNAP_DIR "/leaf-1.avhd");
+	assert_string_equal(t[0].into, "disk.vhd");
+	assert_int_equal(merge_begin(&v->h, g, &t[0], &mg), ST_OK);
+	while (!done) {
+		vol_write(v, 2);   /* mirrored into the base as well */
+		assert_int_equal(merge_step(mg, 1, &done), ST_OK);
+		vol_check(v);
+	}
+	merge_free(mg);
+	free(g);
+	assert_int_equal(vol_depth(v), 1);
+	assert_string_equal(v->m.leaf, "disk.vhd");
+	assert_null(memfs_find(&v->t->fs, SNAP_DIR "/leaf-1.avhd"));
+	vol_write(v, 3);
+	vol_check(v);
+	vol_boot(v);
+	vol_check(v);
+	/* and a new snapshot starts from the base again */
+	assert_int_equal(vol_snapshot(v), 2);
+	vol_write(v, 3);
+	vol_check(v);
+	vol_free(v);
+}
+
+/* A create in the middle of the leaf's commit abandons it (the mirror
+ * stops); the plan then commits the frozen layer instead. */
+static void test_leaf_commit_abandoned(void **s)
+{
+	(void)s;
+	struct vol *v = vol_new();
+	struct merge_task t[8];
+	struct layer_graph *g = malloc(sizeof *g);
+	struct merge *mg;
+	unsigned nb, merged;
+	bool done = false;
+	char err[160];
+	vol_write(v, 6);
+	assert_int_equal(vol_snapshot(v), 1);
+	vol_write(v, 20);
+	assert_int_equal(tree_delete(&v->h, 1), ST_OK);
+	assert_int_equal(layers_build(v->env, &v->m, g, err, sizeof err), ST_OK);
+	assert_int_equal(merge_plan(g, t, 8, &nb), 1);
+	assert_int_equal(merge_begin(&v->h, g, &t[0], &mg), ST_OK);
+	assert_int_equal(merge_step(mg, 1, &done), ST_OK);
+	assert_false(done);
+	merge_free(mg);
+	assert_null(v->run->mirror);
+	free(g);
+	assert_int_equal(vol_snapshot(v), 2);
+	vol_write(v, 4);
+	assert_int_equal(vol_merge_all(v, VBLOCK, &merged), ST_OK);
+	assert_int_equal(merged, 1);
+	assert_int_equal(vol_depth(v), 2);
+	assert_string_equal(manifest_find(&v->m, 2)->disk, "disk.vhd");
+	vol_check(v);
+	vol_free(v);
+}
+
 static void test_norm(void **s)
 {
 	(void)s;
@@ -214,6 +290,8 @@ int main(void)
 		cmocka_unit_test(test_branch_point_kept),
 		cmocka_unit_test(test_two_deletes),
 		cmocka_unit_test(test_full_volume),
+		cmocka_unit_test(test_delete_only_snapshot_commits_leaf),
+		cmocka_unit_test(test_leaf_commit_abandoned),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

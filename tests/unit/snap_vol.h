@@ -24,6 +24,10 @@ struct vol {
 	struct vhd_chain *run;      /* the VM's disk */
 	uint8_t now[VSIZE];         /* what the running disk must read */
 	uint8_t *at[VMAX_ID];       /* what snapshot id's disk must read */
+	/* a one-sector guest write a power cut failed: it may have landed */
+	bool maybe;
+	uint32_t maybe_off;
+	uint8_t maybe_data[512];
 	uint32_t seed;
 };
 
@@ -203,6 +207,10 @@ static inline void vol_check(struct vol *v)
 	char path[SNAP_PATH_MAX];
 	uint8_t *buf = malloc(VSIZE);
 	assert_int_equal(vhd_chain_read(v->run, 0, buf, VSIZE), ST_OK);
+	if (v->maybe && memcmp(buf, v->now, VSIZE)) {
+		memcpy(v->now + v->maybe_off, v->maybe_data, 512);
+		v->maybe = false;
+	}
 	assert_memory_equal(buf, v->now, VSIZE);
 	for (unsigned i = 0; i < v->m.count; i++) {
 		const struct snap_node *n = &v->m.node[i];
