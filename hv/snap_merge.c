@@ -137,6 +137,7 @@ fail:
 	merge_free(mg->active);
 	mg->active = NULL;
 	mg->err = st;
+	mg->stale = true;   /* the layers may have changed: plan again */
 	mg->retry_tsc = rdtsc() + plat_tsc_hz() * RETRY_SECONDS;
 	return false;
 }
