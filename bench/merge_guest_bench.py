@@ -5,12 +5,15 @@ delete, under QEMU TCG (AMD-V, nested paging). The merge_io guest
 (guest-tests/merge_io.c) boots on a fresh 64 MiB dynamic VHD, takes
 snapshot 1, fills 24 MiB (into leaf-1), takes snapshot 2, writes 1 MiB,
 then `snapshot delete 1` (mode=delete: the commit of leaf-1 into the base
-disk is queued) or nothing (mode=baseline), and times (TSC) a workload of
-BENCH_WORK_MIB (default 16) MiB of 64 KiB writes and as much of 64 KiB
-reads of the filled area, alternating. `merge status` after the workload
-tells whether the merge was still pending: only then did it overlap the
-whole workload. The guest never halts (it polls the used ring), so the
-merge runs in the hypervisor's busy-time share (merge_share, default 10).
+disk is queued; BENCH_DELETE=2 deletes snapshot 2 instead: leaf-1 is
+streamed into the running leaf-2 by storage/vhd_fold.h) or nothing
+(mode=baseline), and times (TSC) a workload of BENCH_WORK_MIB (default 16)
+MiB of 64 KiB writes and as much of 64 KiB reads of the filled area,
+alternating. `merge status` after the workload tells whether the merge
+was still pending: only then did it overlap the whole workload (the bytes
+it merged meanwhile are printed). The guest never halts (it polls the
+used ring), so the merge runs in the hypervisor's busy-time share
+(merge_share, default 10).
 
 BENCH_RUNS (default 3) runs per mode, interleaved; the median counts.
 Prints both throughputs and the ratio delete/baseline (goal >= 0.7), with
@@ -35,16 +38,22 @@ GUEST = os.path.join(ROOT, "build", "guests", "merge_io.elf")
 HV_EFI = os.path.join(ROOT, "build", "hv.efi")
 RUNS = int(os.environ.get("BENCH_RUNS", "3"))
 WORK_MIB = int(os.environ.get("BENCH_WORK_MIB", "16"))
+# 1: commit leaf-1 into the base (the default); 2: stream leaf-1 into the
+# running leaf-2 (storage/vhd_fold.h).
+DELETE = os.environ.get("BENCH_DELETE", "1")
 MEM = "64M"
 TIMEOUT = 900
 MODES = ("baseline", "delete")
 GOAL = 0.7
 RESULT = re.compile(r"^merge_io: result: (\S+) (\d+) (\d+) (\d+) (\S+)")
+# A pending merge's line of `merge status`: LAYER INTO DONE LEFT STATE.
+STATUS = re.compile(r"^merge_io: (before|after): \| \S+ \S+ (\d+) (\d+) \S+$")
 
 
 def run_once(workdir, mode):
     """One boot on a fresh disk; returns (bytes, ticks, tsc_hz, pending,
-    seconds) or raises RuntimeError with the run's output."""
+    seconds, bytes merged during the workload) or raises RuntimeError with
+    the run's output."""
     disk = os.path.join(workdir, "base.vhd")
     if os.path.exists(disk):
         os.remove(disk)
@@ -52,7 +61,7 @@ def run_once(workdir, mode):
                    stdout=subprocess.DEVNULL)
     cmd = ["/usr/bin/python3", HVRUN, "--cpu", "amd", "--mem", MEM,
            "--kernel", GUEST, "--disk", disk, "--timeout", str(TIMEOUT),
-           "--append", "mode=%s work=%d" % (mode, WORK_MIB)]
+           "--append", "mode=%s work=%d delete=%s" % (mode, WORK_MIB, DELETE)]
     asked = time.monotonic()
     with emulator_slot():
         start = time.monotonic()
@@ -69,8 +78,11 @@ def run_once(workdir, mode):
                            "--- stderr ---\n%s" % (mode, proc.returncode,
                                                    out[-3000:], err[-3000:]))
     m = found[0]
+    done = {s.group(1): int(s.group(2))
+            for s in map(STATUS.match, out.splitlines()) if s}
     return (int(m.group(2)), int(m.group(3)), int(m.group(4)),
-            m.group(5) == "pending", elapsed)
+            m.group(5) == "pending", elapsed,
+            done.get("after", 0) - done.get("before", 0))
 
 
 def mib_s(r):
@@ -85,12 +97,17 @@ def verdict(ok):
 def report(results, seconds):
     med = {m: statistics.median(mib_s(r) for r in results[m]) for m in MODES}
     print("guest disk throughput under QEMU TCG (AMD-V, NPT), %d MiB written "
-          "+ %d MiB read in 64 KiB requests, %d runs each, median counts"
-          % (WORK_MIB, WORK_MIB, RUNS))
+          "+ %d MiB read in 64 KiB requests, %d runs each, median counts; "
+          "merging: %s" % (WORK_MIB, WORK_MIB, RUNS, "the stream of leaf-1 "
+                           "into the running leaf-2 (delete 2)" if DELETE ==
+                           "2" else "the commit of leaf-1 into the base "
+                           "(delete 1)"))
     print("%-10s %12s   %s" % ("mode", "MiB/s", "all runs (MiB/s)"))
     for m in MODES:
         print("%-10s %12.2f   %s" % (m, med[m], " ".join(
             "%.2f" % mib_s(r) for r in results[m])))
+    print("merged during the workload (MiB): %s" % " ".join(
+        "%.1f" % (r[5] / (1 << 20)) for r in results["delete"]))
     pend = [r[3] for r in results["delete"]]
     print("merge still pending when the workload ended: %d of %d runs%s" % (
         sum(pend), len(pend), "" if all(pend) else

@@ -6,7 +6,9 @@
  *   snapshot create (1); FILL_MIB written (they land in leaf-1);
  *   snapshot create (2); 1 MiB written (into leaf-2);
  *   mode=delete: `snapshot delete 1`, which queues the commit of leaf-1
- *   into the base disk; `merge status` printed;
+ *   into the base disk (with "delete=2": `snapshot delete 2`, which
+ *   queues the stream of leaf-1 into the running leaf-2); `merge status`
+ *   printed;
  *   the timed workload (TSC): "work=MIB" (default 16, at most 16: the
  *   written area ends below 64 MiB) written and as much read back from
  *   the filled area, alternating 64 KiB requests;
@@ -193,9 +195,9 @@ static uint64_t workload(uint32_t mib, uint64_t *bytes)
 
 void guest_main(const struct mb_info *mbi)
 {
-	char mode[16] = "delete", work[16] = "";
+	char mode[16] = "delete", work[16] = "", del[8] = "1";
 	uint64_t bytes, ticks, hz, work_mib = WORK_MIB;
-	unsigned one;
+	unsigned id[2];
 
 	mb_arg(mbi, "mode", mode, sizeof mode);
 	ASSERTF(!strcmp(mode, "delete") || !strcmp(mode, "baseline"),
@@ -203,17 +205,20 @@ void guest_main(const struct mb_info *mbi)
 	if (mb_arg(mbi, "work", work, sizeof work))
 		ASSERTF(parse_size(work, &work_mib) && work_mib && work_mib <= 16,
 			"work=%s: expected 1..16 (MiB)", work);
+	mb_arg(mbi, "delete", del, sizeof del);
+	ASSERTF(!strcmp(del, "1") || !strcmp(del, "2"), "delete=%s: expected 1 or 2",
+		del);
 	hc_init();
 	init_device();
 	hz = tsc_hz();
-	one = snapshot("one");
+	id[0] = snapshot("one");
 	write_range(0, FILL_MIB, 1);
-	snapshot("two");
+	id[1] = snapshot("two");
 	write_range(EXTRA_SECTOR, 1, 2);
 	printf("merge_io: filled %u MiB, two snapshots\n", FILL_MIB);
 	if (!strcmp(mode, "delete")) {
 		char cmd[32];
-		snprintf(cmd, sizeof cmd, "snapshot delete %u", one);
+		snprintf(cmd, sizeof cmd, "snapshot delete %u", id[del[0] - '1']);
 		struct hc_result r = console(cmd);
 		ASSERTF(r.rax == 0, "%s -> %d: %s", cmd, r.rax, hc_reply);
 	}
