@@ -1,20 +1,19 @@
-/* vhd_fold_step.c: one step of a fold (vhd_fold.h). A step costs one read
- * per parent block and three flushes, however many blocks it copies (two
- * flushes per new child block and separate reads for bitmaps and runs
- * made the merge slower than `qemu-img commit`, bench/README.md):
+/* vhd_fold_step.c: one step of a fold (vhd_fold.h). A step costs two
+ * reads per parent block and three flushes, however many blocks it copies
+ * (two flushes per new child block and a read per run made the merge half
+ * as fast as `qemu-img commit`, bench/README.md):
  *  1. reserve: from the BATs alone, the child blocks absent under the
  *     step's parent blocks; the child's footer is moved past that many
  *     new blocks (flushed), so the file ends in a valid footer throughout;
- *  2. copy: each parent block's bitmap and data in one read (in file order
- *     when the parent was written in disk order: a stream that read-ahead
- *     serves; sectors not needed cost bandwidth, not a request), then the
- *     runs of sectors it holds and the child lacks now are written into
- *     the child: existing blocks in place, new ones in the reserved space
- *     in order of first use, bitmap bits kept in memory; then the new
- *     blocks' bitmaps, the footer pulled back over reserved blocks no run
- *     used (only with unequal block sizes or empty parent bitmaps), and a
- *     flush. No BAT entry names a new block and no bitmap bit a copied
- *     sector yet, so the chain reads the same;
+ *  2. copy: each parent block's bitmap, then its data from the first to
+ *     the last sector it holds in one read; the runs of sectors it holds
+ *     and the child lacks now are written into the child: existing blocks
+ *     in place, new ones in the reserved space in order of first use,
+ *     bitmap bits kept in memory; then the new blocks' bitmaps, the footer
+ *     pulled back over reserved blocks no run used (only with unequal
+ *     block sizes or empty parent bitmaps), and a flush. No BAT entry
+ *     names a new block and no bitmap bit a copied sector yet, so the
+ *     chain reads the same;
  *  3. publish: the new blocks' BAT entries and the existing blocks'
  *     bitmaps, then a flush (the finish depends on it).
  * So data reaches the medium before any bitmap bit or BAT entry naming it,
@@ -137,6 +136,32 @@ static status_t put_run(struct vhd_fold *f, uint64_t s, uint32_t n,
 	return ST_OK;
 }
 
+/* Reads parent block blk's bitmap, then its data from the first to the
+ * last sector it holds, in one read (not the whole block: blocks are
+ * often sparse, and unwritten sectors cost a read on a volume where new
+ * blocks are zero-filled). */
+static status_t read_block(struct vhd_fold *f, uint32_t blk)
+{
+	struct vhd *par = f->c->layer[f->k];
+	uint32_t pspb = par->block_size / VHD_SECTOR, lo = pspb, hi = 0;
+	uint64_t data = vhd_block_data(par, blk);
+	status_t st;
+
+	if ((st = bf_read(par->bf, data - par->bitmap_bytes, f->buf,
+			  par->bitmap_bytes)))
+		return st;
+	for (uint32_t i = 0; i < pspb; i++)
+		if (bm_test(f->buf, i)) {
+			lo = lo < i ? lo : i;
+			hi = i + 1;
+		}
+	if (!hi)
+		return ST_OK;
+	return bf_read(par->bf, data + (uint64_t)lo * VHD_SECTOR,
+		       f->buf + par->bitmap_bytes + (size_t)lo * VHD_SECTOR,
+		       (size_t)(hi - lo) * VHD_SECTOR);
+}
+
 /* Copies the sectors of parent block blk that the child lacks now. */
 static status_t copy_block(struct vhd_fold *f, uint32_t blk)
 {
@@ -147,8 +172,7 @@ static status_t copy_block(struct vhd_fold *f, uint32_t blk)
 	const uint8_t *data = f->buf + par->bitmap_bytes;
 	status_t st;
 
-	st = bf_read(par->bf, vhd_block_data(par, blk) - par->bitmap_bytes,
-		     f->buf, (size_t)par->bitmap_bytes + par->block_size);
+	st = read_block(f, blk);
 	for (uint32_t i = 0; !st && i <= pspb; i++) {
 		uint64_t s = base + i;
 		bool has = true;
