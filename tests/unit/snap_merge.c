@@ -268,6 +268,40 @@ static void test_leaf_commit_abandoned(void **s)
 	vol_free(v);
 }
 
+/* The user's own chain under the tree's base (the VM's disk was a
+ * differencing disk) is never merged; a stranger hanging from the base
+ * stops the commit into it. */
+static void test_user_layers_kept(void **s)
+{
+	(void)s;
+	struct vol *v = vol_new();
+	struct merge_task t[8];
+	unsigned nb, merged;
+	/* the user's disk: user.vhd <- disk.vhd (the tree's base) */
+	vhd_chain_close(v->run);
+	v->run = NULL;
+	assert_int_equal(v->t->op.remove(v->t->op.ctx, "disk.vhd"), ST_OK);
+	make_disk(v->t, "user.vhd", VHD_TYPE_DYNAMIC, VSIZE, VBLOCK);
+	make_child(v->t, "user.vhd", "disk.vhd");
+	assert_int_equal(v_reopen(v), ST_OK);
+	vol_write(v, 4);
+	assert_int_equal(plan(v, t, &nb), 0);
+	assert_int_equal(vol_snapshot(v), 1);
+	vol_write(v, 4);
+	assert_int_equal(vol_snapshot(v), 2);
+	assert_int_equal(tree_delete(&v->h, 1), ST_OK);
+	make_child(v->t, "disk.vhd", "stranger.vhd");
+	assert_int_equal(plan(v, t, &nb), 1);
+	assert_int_equal(vol_merge_all(v, VBLOCK, &merged), ST_EBUSY);
+	assert_int_equal(v->t->op.remove(v->t->op.ctx, "stranger.vhd"), ST_OK);
+	assert_int_equal(vol_merge_all(v, VBLOCK, &merged), ST_OK);
+	assert_int_equal(merged, 1);
+	assert_int_equal(vol_depth(v), 3);   /* leaf-2 <- disk <- user */
+	assert_non_null(memfs_find(&v->t->fs, "user.vhd"));
+	vol_check(v);
+	vol_free(v);
+}
+
 static void test_norm(void **s)
 {
 	(void)s;
@@ -292,6 +326,7 @@ int main(void)
 		cmocka_unit_test(test_full_volume),
 		cmocka_unit_test(test_delete_only_snapshot_commits_leaf),
 		cmocka_unit_test(test_leaf_commit_abandoned),
+		cmocka_unit_test(test_user_layers_kept),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -167,19 +167,17 @@ static inline status_t vol_merge_all(struct vol *v, uint64_t step,
 	while (!st) {
 		struct merge *mg = NULL;
 		bool done = false;
-		if ((st = layers_build(v->env, &v->m, g, err, sizeof err)))
+		/* as hv's replan: garbage first, then the plan */
+		if ((st = layers_build(v->env, &v->m, g, err, sizeof err)) ||
+		    (st = tree_gc(&v->h, g)))
 			break;
-		if (!(n = merge_plan(g, plan, 8, &nb))) {
-			st = tree_gc(&v->h, g);   /* as hv's replan does */
+		if (!(n = merge_plan(g, plan, 8, &nb)))
 			break;
-		}
 		st = merge_begin(&v->h, g, &plan[0], &mg);
 		while (!st && !done)
 			st = merge_step(mg, step, &done);
 		merge_free(mg);
 		*merged += done;
-		if (!st)
-			st = tree_gc(&v->h, g);
 	}
 	free(g);
 	return st;
