@@ -58,32 +58,22 @@ static void test_delete_middle_streams(void **s)
 {
 	(void)s;
 	struct vol *v = vol_new();
-	struct merge_task t[8];
+	struct merge_task t[1];
 	struct merge *mg;
-	struct layer_graph *g = malloc(sizeof *g);
-	unsigned nb;
 	bool done = false;
-	char err[160];
-	for (int i = 1; i <= 3; i++) {
-		vol_write(v, 6);
-		assert_int_equal(vol_snapshot(v), (uint32_t)i);
-	}
-	vol_write(v, 6);
+	vol_snapshots(v, 3, 6);
 	assert_int_equal(vol_depth(v), 4);
 	assert_int_equal(tree_delete(&v->h, 2), ST_OK);
-	assert_int_equal(layers_build(v->env, &v->m, g, err, sizeof err), ST_OK);
-	assert_int_equal(merge_plan(g, t, 8, &nb), 1);
+	mg = vol_begin_one(v, t);
 	assert_int_equal(t[0].kind, MERGE_STREAM);
 	assert_string_equal(t[0].layer, SNAP_DIR "/leaf-1.avhd");
 	assert_string_equal(t[0].into, SNAP_DIR "/leaf-2.avhd");
-	assert_int_equal(merge_begin(&v->h, g, &t[0], &mg), ST_OK);
 	while (!done) {
 		assert_int_equal(merge_step(mg, 1, &done), ST_OK);
 		vol_write(v, 1);
 		vol_check(v);
 	}
 	merge_free(mg);
-	free(g);
 	assert_int_equal(vol_depth(v), 3);
 	assert_null(memfs_find(&v->t->fs, SNAP_DIR "/leaf-1.avhd"));
 	vol_check(v);
@@ -99,10 +89,7 @@ static void test_side_branch_stream(void **s)
 	(void)s;
 	struct vol *v = vol_new();
 	unsigned merged;
-	for (int i = 1; i <= 3; i++) {
-		vol_write(v, 5);
-		assert_int_equal(vol_snapshot(v), (uint32_t)i);
-	}
+	vol_snapshots(v, 3, 5);
 	vol_apply(v, 1);
 	vol_write(v, 5);
 	assert_int_equal(tree_delete(&v->h, 2), ST_OK);
@@ -150,11 +137,7 @@ static void test_two_deletes(void **s)
 	(void)s;
 	struct vol *v = vol_new();
 	unsigned merged;
-	for (int i = 1; i <= 4; i++) {
-		vol_write(v, 4);
-		assert_int_equal(vol_snapshot(v), (uint32_t)i);
-	}
-	vol_write(v, 4);
+	vol_snapshots(v, 4, 4);
 	assert_int_equal(vol_depth(v), 5);
 	assert_int_equal(tree_delete(&v->h, 1), ST_OK);
 	assert_int_equal(tree_delete(&v->h, 3), ST_OK);
@@ -198,28 +181,22 @@ static void test_delete_only_snapshot_commits_leaf(void **s)
 {
 	(void)s;
 	struct vol *v = vol_new();
-	struct merge_task t[8];
-	struct layer_graph *g = malloc(sizeof *g);
+	struct merge_task t[1];
 	struct merge *mg;
-	unsigned nb;
 	bool done = false;
-	char err[160];
 	vol_write(v, 6);
 	assert_int_equal(vol_snapshot(v), 1);
 	vol_write(v, 20);
 	assert_int_equal(tree_delete(&v->h, 1), ST_OK);
-	assert_int_equal(layers_build(v->env, &v->m, g, err, sizeof err), ST_OK);
-	assert_int_equal(merge_plan(g, t, 8, &nb), 1);
+	mg = vol_begin_one(v, t);
 	assert_string_equal(t[0].layer, SNAP_DIR "/leaf-1.avhd");
 	assert_string_equal(t[0].into, "disk.vhd");
-	assert_int_equal(merge_begin(&v->h, g, &t[0], &mg), ST_OK);
 	while (!done) {
 		vol_write(v, 2);   /* mirrored into the base as well */
 		assert_int_equal(merge_step(mg, 1, &done), ST_OK);
 		vol_check(v);
 	}
 	merge_free(mg);
-	free(g);
 	assert_int_equal(vol_depth(v), 1);
 	assert_string_equal(v->m.leaf, "disk.vhd");
 	assert_null(memfs_find(&v->t->fs, SNAP_DIR "/leaf-1.avhd"));
@@ -240,24 +217,19 @@ static void test_leaf_commit_abandoned(void **s)
 {
 	(void)s;
 	struct vol *v = vol_new();
-	struct merge_task t[8];
-	struct layer_graph *g = malloc(sizeof *g);
+	struct merge_task t[1];
 	struct merge *mg;
-	unsigned nb, merged;
+	unsigned merged;
 	bool done = false;
-	char err[160];
 	vol_write(v, 6);
 	assert_int_equal(vol_snapshot(v), 1);
 	vol_write(v, 20);
 	assert_int_equal(tree_delete(&v->h, 1), ST_OK);
-	assert_int_equal(layers_build(v->env, &v->m, g, err, sizeof err), ST_OK);
-	assert_int_equal(merge_plan(g, t, 8, &nb), 1);
-	assert_int_equal(merge_begin(&v->h, g, &t[0], &mg), ST_OK);
+	mg = vol_begin_one(v, t);
 	assert_int_equal(merge_step(mg, 1, &done), ST_OK);
 	assert_false(done);
 	merge_free(mg);
 	assert_null(v->run->mirror);
-	free(g);
 	assert_int_equal(vol_snapshot(v), 2);
 	vol_write(v, 4);
 	assert_int_equal(vol_merge_all(v, VBLOCK, &merged), ST_OK);
