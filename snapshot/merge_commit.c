@@ -6,8 +6,10 @@
  * reopened, and the child file and the journal are removed. */
 #include <stdlib.h>
 #include <string.h>
+#include "hv/lib/fmt.h"
 #include "snapshot/merge.h"
 #include "storage/vhd_fold.h"
+#include "storage/vhd_ops.h"
 
 void merge_commit_free(struct merge *mg)
 {
@@ -56,6 +58,19 @@ status_t merge_commit_begin(struct merge *mg, const struct layer_graph *g)
 	}
 	if (!vhd_is_diff(mg->child) || mg->base->size != mg->child->size)
 		return ST_EMISMATCH;
+	/* a disk of the user's own that the tree does not know may hang
+	 * from the base: its content would change under it */
+	char *other = NULL;
+	if ((st = vhd_find_sibling(env, mg->child, mg->base, &other))) {
+		if (other && mg->h->note) {
+			char msg[SNAP_PATH_MAX * 2 + 64];
+			hv_snprintf(msg, sizeof msg, "%s cannot take %s: %s also "
+				    "hangs from it", mg->t.into, mg->t.layer, other);
+			mg->h->note(mg->h->ctx, msg);
+		}
+		free(other);
+		return st;
+	}
 	mg->bm = malloc(mg->child->bitmap_bytes);
 	mg->buf = malloc(mg->child->block_size);
 	if (!mg->bm || !mg->buf)
@@ -63,34 +78,6 @@ status_t merge_commit_begin(struct merge *mg, const struct layer_graph *g)
 	for (uint32_t b = 0; b < mg->child->nblocks; b++)
 		if (vhd_block_data(mg->child, b))
 			mg->total += mg->child->block_size;
-	return ST_OK;
-}
-
-/* Copies the sectors block blk of the child holds into the base. */
-static status_t copy_block(struct merge *mg, uint32_t blk)
-{
-	struct vhd *c = mg->child;
-	uint32_t spb = c->block_size / VHD_SECTOR, run = 0;
-	uint64_t first = (uint64_t)blk * spb, total = c->size / VHD_SECTOR;
-	uint64_t data = vhd_block_data(c, blk);
-	status_t st;
-	if ((st = vhd_read_bitmap(c, blk, mg->bm)))
-		return st;
-	for (uint32_t i = 0; i <= spb; i++) {
-		if (i < spb && first + i < total && bm_test(mg->bm, i)) {
-			run++;
-			continue;
-		}
-		if (!run)
-			continue;
-		uint32_t s = i - run;
-		st = bf_read(c->bf, data + (uint64_t)s * VHD_SECTOR, mg->buf,
-			     (size_t)run * VHD_SECTOR);
-		if (st || (st = vhd_write_sectors(mg->base, first + s, run,
-						  mg->buf)))
-			return st;
-		run = 0;
-	}
 	return ST_OK;
 }
 
@@ -208,7 +195,8 @@ status_t merge_commit_step(struct merge *mg, uint64_t max_bytes, bool *done)
 		return ST_EINVAL;   /* switched already */
 	while (mg->next < c->nblocks && (!budget || budget < max_bytes)) {
 		if (vhd_block_data(c, mg->next)) {
-			if ((st = copy_block(mg, mg->next)))
+			if ((st = vhd_commit_block(c, mg->base, mg->next, mg->bm,
+						    mg->buf)))
 				return st;
 			budget += c->block_size;
 			mg->done += c->block_size;

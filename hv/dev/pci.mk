@@ -13,7 +13,7 @@ HV_STORAGE_SRCS := storage/vhd_env.c storage/vhd_format.c storage/vhd_text.c \
 # filter-out: other fragments may list the same storage files.
 HV_SRCS += $(filter-out $(HV_SRCS),$(PCI_SRCS) $(VIRTIO_SRCS) hv/disk.c \
 	boot/plat_blockfile.c $(HV_STORAGE_SRCS) storage/vhd_create.c \
-	storage/vhd_image.c)
+	storage/vhd_image.c storage/vhd_commit.c)
 
 # Host tests: real gmem, bus and storage (memory and POSIX files);
 # vm_stop, irq_set and irq_msi are faked in tests/unit/pci_fakes.h.

@@ -41,11 +41,7 @@ static void setup_commit(struct vol *v)
 
 static void setup_stream(struct vol *v)
 {
-	for (uint32_t i = 1; i <= 3; i++) {
-		vol_write(v, 5);
-		assert_int_equal(vol_snapshot(v), i);
-	}
-	vol_write(v, 5);
+	vol_snapshots(v, 3, 5);
 	assert_int_equal(tree_delete(&v->h, 2), ST_OK);
 }
 
