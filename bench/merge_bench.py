@@ -141,10 +141,12 @@ def drop_cache(d):
 def fresh(pristine, run, exts):
     shutil.rmtree(run, ignore_errors=True)
     os.mkdir(run)
-    # sparse as made: a dense copy of a VHD's partly written blocks would
-    # make deleting it cost more (the disk is mounted with discard)
-    sh("cp", "--sparse=always", *[os.path.join(pristine, name + ext)
-                                  for name in NAMES for ext in exts], run)
+    # dense, as on the boot volume (FAT has no holes: a block's unwritten
+    # sectors are zeros on the medium). hvdisk on ext4 leaves a hole per
+    # unwritten run instead, and unlinking a file of ~100 extents on this
+    # discard-mounted disk costs 0.3 s against 0.02 s dense (measured)
+    sh("cp", "--sparse=never", *[os.path.join(pristine, name + ext)
+                                 for name in NAMES for ext in exts], run)
     drop_cache(run)
     drop_cache(pristine)
 
