@@ -1,0 +1,59 @@
+/* merge.h: helpers of the merge guests (guest-tests/merge_*.c), linked
+ * with snap.c and vblk.c: the disk layout they write, the console
+ * commands of issue 6 (`snapshot delete`, `merge status`, `vm info`'s disk
+ * chain) with their replies checked and parsed, and busy waiting that never
+ * halts the vCPU. */
+#ifndef MERGE_H
+#define MERGE_H
+
+#include "snap.h"
+#include "vblk.h"
+
+/* The layout, for N = the command line's `sectors=N` (default 256, a
+ * multiple of 64):
+ *   A  [0, N)         written first (into the base disk)
+ *   B  [N/4, 3N/4)    written after the first snapshot
+ *   C  [5N/8, 9N/8)   written after the second one, in chunks of 8 sectors
+ * so C covers part of B, part of A only, and sectors that were zeros. */
+extern uint64_t layout_n;
+#define C_CHUNK 8
+/* Reads sectors=, starts the hypercall and the disk; checks that the disk
+ * holds the whole layout. */
+void layout_init(const struct mb_info *mbi);
+char want_a(uint64_t sector);
+char want_ab(uint64_t sector);
+char want_abc(uint64_t sector);
+/* Checks every sector of [0, 3N/2) against want. */
+void layout_expect(char (*want)(uint64_t), const char *when);
+void write_a(void);
+void write_b(void);
+/* Writes C's chunk k (0-based); returns 0 when there is no chunk k. */
+int write_c_chunk(unsigned k);
+
+/* `snapshot delete ID` with the reply `deleted snapshot ID`. */
+void snap_delete(unsigned id);
+/* The layers in `vm info`'s last line, `disk LEAF <- ... <- BASE`; the
+ * line is printed as "TAG: disk ..." (tag NULL: not printed). */
+unsigned disk_layers(const char *tag);
+
+/* `merge status`, parsed: pending merges (lines in the table; `kept`
+ * lines do not count) and their bytes. Fails the guest on an error, a
+ * malformed reply or a stopped merge. With a tag, prints each line as
+ * "TAG: | LINE". */
+struct merge_stat {
+	unsigned pending, running;
+	uint64_t done, left;
+};
+void merge_status(struct merge_stat *m, const char *tag);
+/* Spins n iterations, no `hlt`. */
+void busy(uint32_t n);
+/* Polls `merge status` until nothing is pending, spinning `spin` between
+ * polls; fails after max_polls. Prints the first reply, every 64th and
+ * the last as "TAG: | ...". Returns how many polls saw a merge pending. */
+unsigned merge_wait(const char *tag, uint32_t spin, unsigned max_polls);
+
+/* The common start: A, snapshot 1, B, snapshot 2 (both must return 0);
+ * the disk chain grows from 1 to 3 layers. ids get both ids. */
+void two_snapshots(const char *tag, unsigned ids[2]);
+
+#endif

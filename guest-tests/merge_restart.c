@@ -1,0 +1,52 @@
+/* merge_restart: an interrupted merge resumes on its own. Two runs on
+ * the same boot volume and disk:
+ *   phase=1  writes A, snapshot 1, B, snapshot 2, deletes 1 (merge.h)
+ *            and exits while `merge status` still shows the merge pending.
+ *   phase=2  a fresh boot: the merge goes on without a command; polls
+ *            `merge status` until nothing is pending, then checks the disk
+ *            (A and B as written) and that the chain is one layer shorter.
+ * Never halts. */
+#include "merge.h"
+
+#define TAG	"merge_restart"
+#define SPIN	2000000u
+
+static void phase1(void)
+{
+	unsigned ids[2];
+	struct merge_stat m;
+	two_snapshots(TAG, ids);
+	snap_delete(ids[0]);
+	merge_status(&m, TAG);
+	ASSERTF(m.pending, "the merge finished before the guest could exit");
+	printf(TAG ": deleted snapshot %u, exiting with %llu bytes left to merge\n",
+	       ids[0], m.left);
+}
+
+static void phase2(void)
+{
+	struct merge_stat m;
+	merge_status(&m, TAG);
+	printf(TAG ": after the restart: %u merges pending, %llu bytes left\n",
+	       m.pending, m.left);
+	unsigned polls = merge_wait(TAG, SPIN, 100000);
+	printf(TAG ": no merges pending after %u more polls\n", polls);
+	layout_expect(want_ab, "after the resumed merge");
+	unsigned n = disk_layers(TAG);
+	ASSERTF(n == 2, "%u disk layers after the merge, expected 2", n);
+	printf(TAG ": the merge resumed after a restart: content as written, one "
+	       "layer fewer\n");
+}
+
+void guest_main(const struct mb_info *mbi)
+{
+	char phase[8];
+	layout_init(mbi);
+	ASSERTF(mb_arg(mbi, "phase", phase, sizeof phase), "no phase= on the command line");
+	if (!strcmp(phase, "1"))
+		phase1();
+	else if (!strcmp(phase, "2"))
+		phase2();
+	else
+		fail(__FILE__, __LINE__, "phase=%s: expected 1 or 2", phase);
+}

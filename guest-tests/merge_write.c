@@ -1,0 +1,56 @@
+/* merge_write: a snapshot is deleted while the guest writes its disk.
+ * Writes A, takes snapshot 1, writes B, takes snapshot 2 (merge.h's
+ * layout), deletes 1, then writes C chunk by chunk, polling `merge status`
+ * and reading back a rotating window of the disk after each chunk, while
+ * the deleted layer is merged; waits until nothing is pending and checks
+ * every sector (A, B and C as last written) and that `vm info`'s chain is
+ * one layer shorter. Never halts. Needs a fresh volume and a disk. */
+#include "merge.h"
+
+#define TAG	"merge_write"
+#define SPIN	2000000u	/* between polls once C is written */
+
+static unsigned c_chunks;	/* of C written so far */
+
+static char want_now(uint64_t s)
+{
+	uint64_t c0 = layout_n * 5 / 8;
+	if (s >= c0 && s < c0 + c_chunks * C_CHUNK)
+		return 'C';
+	return want_ab(s);
+}
+
+/* Window k of the disk, C_CHUNK sectors, stepping through it out of
+ * order so that A, B and C places all come up. */
+static void check_window(unsigned k)
+{
+	uint32_t windows = (uint32_t)(layout_n * 3 / 2 / C_CHUNK);
+	uint32_t w = (k * 37u + 5) % windows;
+	pattern_expect((uint64_t)w * C_CHUNK, C_CHUNK, want_now, "during the merge");
+}
+
+void guest_main(const struct mb_info *mbi)
+{
+	unsigned ids[2], pending_during = 0;
+	struct merge_stat m;
+	layout_init(mbi);
+	two_snapshots(TAG, ids);
+	snap_delete(ids[0]);
+	merge_status(&m, TAG);
+	printf(TAG ": deleted snapshot %u: %u merges pending, %llu bytes left\n",
+	       ids[0], m.pending, m.left);
+	while (write_c_chunk(c_chunks)) {
+		c_chunks++;
+		merge_status(&m, NULL);
+		pending_during += m.pending != 0;
+		check_window(c_chunks);
+	}
+	printf(TAG ": wrote C in %u chunks, %u of them while a merge was pending\n",
+	       c_chunks, pending_during);
+	unsigned polls = merge_wait(TAG, SPIN, 100000);
+	printf(TAG ": no merges pending after %u more polls\n", polls);
+	layout_expect(want_abc, "after the merge");
+	unsigned n = disk_layers(TAG);
+	ASSERTF(n == 2, "%u disk layers after the merge, expected 2", n);
+	printf(TAG ": after the merge: A, B and C as last written, one layer fewer\n");
+}
