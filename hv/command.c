@@ -80,6 +80,33 @@ static status_t cmd_delete(struct vm *vm, struct cmd_caller *c,
 	return snap_delete(vm, arg, reply, cap);
 }
 
+static status_t cmd_export(struct vm *vm, struct cmd_caller *c,
+			   const char *arg, char *reply, size_t cap)
+{
+	(void)c;
+	return snap_export(vm, arg, reply, cap);
+}
+
+static status_t cmd_merge_status(struct vm *vm, struct cmd_caller *c,
+				 const char *arg, char *reply, size_t cap)
+{
+	(void)c;
+	if (arg[0])
+		return hv_snprintf(reply, cap, "merge status takes no argument"),
+		       ST_EINVAL;
+	return snap_merge_status(vm, reply, cap);
+}
+
+static status_t cmd_merge_now(struct vm *vm, struct cmd_caller *c,
+			      const char *arg, char *reply, size_t cap)
+{
+	(void)c;
+	if (arg[0])
+		return hv_snprintf(reply, cap, "merge now takes no argument"),
+		       ST_EINVAL;
+	return snap_merge_now(vm, reply, cap);
+}
+
 static const struct command commands[] = {
 	{ "snapshot create", "[NAME]", "freezes the machine; replies its id",
 	  cmd_create },
@@ -87,8 +114,14 @@ static const struct command commands[] = {
 	  cmd_list },
 	{ "snapshot apply", "ID|NAME", "sends the machine back to a snapshot",
 	  cmd_apply },
-	{ "snapshot delete", "ID|NAME", "removes a snapshot from the tree",
-	  cmd_delete },
+	{ "snapshot delete", "ID|NAME", "removes a snapshot; its disk layer "
+	  "merges away", cmd_delete },
+	{ "snapshot export", "ID|NAME PATH", "its disk as one VHD on the "
+	  "boot volume", cmd_export },
+	{ "merge status", "", "pending merges: layers, bytes done and left",
+	  cmd_merge_status },
+	{ "merge now", "", "runs every pending merge to the end",
+	  cmd_merge_now },
 	{ "vm info", "", "vendor, memory, vCPUs, kernel and disk chain",
 	  cmd_vm_info },
 	{ "help", "", "lists the commands", cmd_help },

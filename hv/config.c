@@ -91,6 +91,14 @@ static status_t set_key(struct vm_config *cfg, const char *key,
 		cfg->snapshot_stop_and_copy = !strcmp(val, "stop-and-copy");
 		return ST_OK;
 	}
+	if (!strcmp(key, "merge_share")) {
+		*why = "merge_share must be a percentage from 1 to 100";
+		uint64_t pct;
+		if ((st = parse_size(val, &pct)) || !pct || pct > 100)
+			return st ? st : ST_ERANGE;
+		cfg->merge_share = (unsigned)pct;
+		return ST_OK;
+	}
 	*why = "unknown key";
 	return ST_EINVAL;
 }
@@ -127,6 +135,7 @@ status_t config_parse(const char *text, size_t len, struct vm_config *cfg,
 	memset(cfg, 0, sizeof *cfg);
 	cfg->memory = CONFIG_MEM_DEFAULT;
 	cfg->on_stop = ON_STOP_CONSOLE;
+	cfg->merge_share = CONFIG_MERGE_SHARE_DEFAULT;
 	for (size_t pos = 0; pos < len;) {
 		size_t n = 0;
 		const char *why = "";

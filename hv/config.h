@@ -4,7 +4,10 @@
  * (poweroff | console), hypercall_user (yes | no: may guest user mode
  * use the console hypercall), snapshot_capture (cow | stop-and-copy:
  * copy guest memory after or during a snapshot's pause; the second is
- * kept to measure the first against, bench/). config_parse() reports the first bad line.
+ * kept to measure the first against, bench/), merge_share (1-100: the
+ * percent of time merges of deleted snapshots' layers get while the
+ * guest never halts; default 10). config_parse() reports the first bad
+ * line.
  * Portable. */
 #ifndef HV_CONFIG_H
 #define HV_CONFIG_H
@@ -30,7 +33,9 @@ struct vm_config {
 	enum on_stop on_stop;
 	bool hypercall_user;
 	bool snapshot_stop_and_copy;
+	unsigned merge_share;
 };
+#define CONFIG_MERGE_SHARE_DEFAULT 10
 
 /* Parses `len` bytes of text into *cfg (defaults first). On error,
  * `err` holds "line N: what". */

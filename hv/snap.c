@@ -16,13 +16,9 @@
 #include "hv/vm.h"
 #include "hv/x86.h"
 #include "snapshot/statefile.h"
+#include "snapshot/tree.h"
 
 #define MANIFEST SNAP_DIR "/manifest"
-
-void snap_file(char *buf, uint32_t id, const char *ext)
-{
-	hv_snprintf(buf, SNAP_PATH_MAX, SNAP_DIR "/%u.%s", id, ext);
-}
 
 status_t snap_store(struct snapshots *s)
 {
@@ -37,32 +33,6 @@ void snap_remove_file(struct snapshots *s, const char *path)
 	status_t st = s->op.remove(s->op.ctx, path);
 	if (st && st != ST_ENOENT)
 		hv_log("snapshot: cannot remove %s: %s", path, status_str(st));
-}
-
-/* A power cut during a capture leaves a node still capturing: its files
- * are incomplete, so it goes (its disk layer stays in the chain). */
-static void drop_unfinished(struct snapshots *s)
-{
-	bool changed = false;
-	for (unsigned i = 0; i < s->m.count;) {
-		struct snap_node *n = &s->m.node[i];
-		if (n->state == SNAP_COMPLETE) {
-			i++;
-			continue;
-		}
-		char path[SNAP_PATH_MAX];
-		uint32_t id = n->id;
-		hv_log("snapshot %u was not finished when the machine stopped: "
-		       "dropped", id);
-		snap_file(path, id, "mem");
-		snap_remove_file(s, path);
-		snap_file(path, id, "state");
-		snap_remove_file(s, path);
-		manifest_remove(&s->m, id);
-		changed = true;
-	}
-	if (changed)
-		snap_store(s);
 }
 
 status_t snap_open(struct vm *vm)
@@ -94,8 +64,13 @@ status_t snap_open(struct vm *vm)
 	} else {
 		hv_log("snapshot tree: %u snapshot%s", s->m.count,
 		       s->m.count == 1 ? "" : "s");
-		drop_unfinished(s);
 	}
+	snap_merge_host(vm, &s->merge.host);
+	s->merge.stale = true;
+	/* after a power cut: journaled merges, unfinished snapshots */
+	if (!s->broken && (st = tree_recover(&s->merge.host)))
+		hv_log("snapshot tree: recovery after the last stop failed: %s",
+		       status_str(st));
 	return ST_OK;
 }
 
@@ -116,6 +91,7 @@ void snap_close(struct vm *vm)
 	if (!vm->snap)
 		return;
 	snap_finish(vm);
+	snap_merge_free(vm);
 	memimg_writer_free(vm->snap->writer);
 	free(vm->snap);
 	vm->snap = NULL;
@@ -182,26 +158,19 @@ status_t snap_delete(struct vm *vm, const char *which, char *reply,
 	status_t st = snap_usable(vm, reply, cap);
 	struct snapshots *s = vm ? vm->snap : NULL;
 	struct snap_node *n = st ? NULL : snap_find(s, which, reply, cap);
-	char path[SNAP_PATH_MAX];
 	if (st || !n)
 		return st ? st : which[0] ? ST_ENOENT : ST_EINVAL;
 	uint32_t id = n->id;
 	if (s->job.active && s->job.id == id)
 		snap_finish(vm);
-	if (manifest_find(&s->m, id)) {
-		manifest_remove(&s->m, id);
-		if ((st = snap_store(s))) {
-			hv_snprintf(reply, cap, "cannot write the snapshot tree: %s",
-				    status_str(st));
-			return st;
-		}
-	}
 	/* Its memory and state go now; its disk layer stays in the chain
 	 * below its children until a merge folds it away. */
-	snap_file(path, id, "mem");
-	snap_remove_file(s, path);
-	snap_file(path, id, "state");
-	snap_remove_file(s, path);
+	snap_merge_changed(vm);
+	if (manifest_find(&s->m, id) && (st = tree_delete(&s->merge.host, id))) {
+		hv_snprintf(reply, cap, "cannot write the snapshot tree: %s",
+			    status_str(st));
+		return st;
+	}
 	hv_snprintf(reply, cap, "deleted snapshot %u", id);
 	return ST_OK;
 }

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "snapshot/manifest.h"
 #include "status.h"
 
 struct vm;
@@ -15,7 +16,6 @@ struct vcpu;
 struct sf_writer;
 struct sf_reader;
 
-#define SNAP_DIR "snapshots"
 
 /* Who runs a command: the host console (vcpu NULL) or a vCPU's
  * hypercall, whose instruction has already been skipped. */
@@ -65,12 +65,33 @@ status_t snap_state_check(struct vm *vm, const struct sf_reader *r,
 			  char *why, size_t cap);
 status_t snap_state_restore(struct vm *vm, const struct sf_reader *r);
 
-/* Disk layers (hv/snap_disk.c): creates the differencing file `leaf`
- * under the layer `parent` and moves the VM's disk onto it; the old
- * chain is closed (its leaf is now read-only history or garbage). */
-status_t snap_disk_new_leaf(struct vm *vm, const char *parent,
-			    const char *leaf);
-/* Moves the VM's disk onto the chain that ends in `leaf`. */
+/* Disk layers (hv/snap_disk.c): creates a new differencing file under
+ * the layer `parent` (its name into leaf, SNAP_PATH_MAX) and moves the
+ * VM's disk onto it; the old chain is closed (its leaf is now read-only
+ * history or garbage). The tree's next_leaf changes: store it. */
+status_t snap_disk_new_leaf(struct vm *vm, const char *parent, char *leaf);
+/* Moves the VM's disk onto the chain that ends in `leaf`; a merge in
+ * progress is abandoned first (it begins again on the new chain). */
 status_t snap_disk_use(struct vm *vm, const char *leaf);
+/* The same without touching merges (a merge reopening the chain). */
+status_t snap_disk_swap(struct vm *vm, const char *leaf);
+
+/* Merges of deleted snapshots' layers (hv/snap_merge.c). */
+struct merge_host;
+void snap_merge_host(struct vm *vm, struct merge_host *h);
+/* The tree changed: abandon the merge in progress, plan again. */
+void snap_merge_changed(struct vm *vm);
+/* Something to merge now (not waiting to retry after a failure). */
+bool snap_merge_pending(const struct vm *vm);
+/* Merges while the vCPU is halted, until TSC `until`. */
+void snap_merge_idle(struct vm *vm, uint64_t until);
+/* The share of a guest that never halts (every poll). */
+void snap_merge_busy(struct vm *vm);
+status_t snap_merge_now(struct vm *vm, char *reply, size_t cap);
+status_t snap_merge_status(struct vm *vm, char *reply, size_t cap);
+void snap_merge_free(struct vm *vm);
+/* `snapshot export ID|NAME PATH` (hv/snap_export.c). */
+status_t snap_export(struct vm *vm, const char *arg, char *reply,
+		     size_t cap);
 
 #endif

@@ -11,6 +11,7 @@
 #include "hv/snap_internal.h"
 #include "hv/vm.h"
 #include "snapshot/statefile.h"
+#include "snapshot/tree.h"
 
 struct loaded {
 	void *state;
@@ -63,12 +64,12 @@ static status_t load(struct vm *vm, uint32_t id, struct loaded *l,
 	struct snapshots *s = vm->snap;
 	char path[SNAP_PATH_MAX], why[160] = "";
 	status_t st;
-	snap_file(path, id, "state");
+	tree_file(path, id, "state");
 	if ((st = read_whole(s, path, &l->state, &l->state_len)) ||
 	    (st = sf_reader_open(&l->sf, l->state, l->state_len, why, sizeof why)) ||
 	    (st = snap_state_check(vm, &l->sf, why, sizeof why)))
 		goto fail;
-	snap_file(path, id, "mem");
+	tree_file(path, id, "mem");
 	if ((st = s->op.open(s->op.ctx, path, BF_RDONLY, &l->mem_file)) ||
 	    (st = memimg_reader_open(l->mem_file, &l->mem, why, sizeof why)))
 		goto fail;
@@ -120,7 +121,6 @@ static status_t switch_disk(struct vm *vm, const struct snap_node *n,
 			    "has none", n->id, n->disk);
 		return ST_ENODEV;
 	}
-	snap_next_leaf(s, leaf);
 	if ((st = snap_disk_new_leaf(vm, n->disk, leaf))) {
 		hv_snprintf(reply, cap, "cannot start a disk layer under %s: %s",
 			    n->disk, status_str(st));

@@ -17,6 +17,7 @@
 #include "hv/vm.h"
 #include "hv/x86.h"
 #include "snapshot/statefile.h"
+#include "snapshot/tree.h"
 
 #define STEP_BUSY 32   /* pages per service call while the guest runs */
 #define STEP_IDLE 256  /* ... and while it is halted */
@@ -25,12 +26,6 @@ static uint64_t elapsed_us(uint64_t since)
 {
 	uint64_t per_us = plat_tsc_hz() / 1000000;
 	return (rdtsc() - since) / (per_us ? per_us : 1);
-}
-
-void snap_next_leaf(struct snapshots *s, char *buf)
-{
-	hv_snprintf(buf, SNAP_PATH_MAX, SNAP_DIR "/leaf-%u.avhd",
-		    s->m.next_leaf++);
 }
 
 static void unprotect(void *ctx, uint64_t gpa, uint64_t size)
@@ -58,9 +53,9 @@ static void end_job(struct vm *vm, bool keep)
 	bf_close(j->mem_file);
 	free(j->state);
 	if (!keep) {
-		snap_file(path, j->id, "mem");
+		tree_file(path, j->id, "mem");
 		snap_remove_file(s, path);
-		snap_file(path, j->id, "state");
+		tree_file(path, j->id, "state");
 		snap_remove_file(s, path);
 	}
 	memset(j, 0, sizeof *j);
@@ -70,7 +65,7 @@ static status_t write_state_file(struct snapshots *s, uint32_t id,
 				 const void *buf, size_t len)
 {
 	char path[SNAP_PATH_MAX];
-	snap_file(path, id, "state");
+	tree_file(path, id, "state");
 	return snap_write_file(&s->op, path, buf, len);
 }
 
@@ -162,7 +157,7 @@ static status_t open_image(struct vm *vm, uint32_t id)
 	char path[SNAP_PATH_MAX];
 	if (!s->writer)
 		return ST_ENOMEM; /* snap_open could not allocate it */
-	snap_file(path, id, "mem");
+	tree_file(path, id, "mem");
 	snap_remove_file(s, path); /* a leftover of an abandoned id */
 	status_t st = s->op.open(s->op.ctx, path, BF_CREATE, &s->job.mem_file);
 	if (!st && !(st = memimg_writer_start(s->writer, s->job.mem_file)))
@@ -177,7 +172,6 @@ static status_t freeze_disk(struct vm *vm, char *old_leaf)
 	char leaf[SNAP_PATH_MAX];
 	if (!vm->disk)
 		return ST_OK;
-	snap_next_leaf(s, leaf);
 	status_t st = snap_disk_new_leaf(vm, s->m.leaf, leaf);
 	if (!st) {
 		memcpy(old_leaf, s->m.leaf, SNAP_PATH_MAX);

@@ -8,7 +8,9 @@
 #include "hv/disk.h"
 #include "hv/log.h"
 #include "hv/snap.h"
+#include "hv/snap_internal.h"
 #include "hv/vm.h"
+#include "snapshot/tree.h"
 #include "storage/vhd_chain.h"
 
 /* The virtio-blk device of the VM (its disk's user). */
@@ -20,27 +22,7 @@ static struct device *disk_device(struct vm *vm)
 	return NULL;
 }
 
-static status_t create_child(const char *parent, const char *leaf)
-{
-	const struct vhd_env *env = hv_vhd_env();
-	struct vhd *p;
-	status_t st = vhd_open(env, parent, 0, &p);
-	if (st) {
-		hv_log("snapshot: cannot open disk layer %s: %s", parent,
-		       status_str(st));
-		return st;
-	}
-	struct vhd_create_opts o = { VHD_TYPE_DIFF, 0, 0, p, parent };
-	o.block_size = vhd_is_fixed(p) ? 0 : p->block_size;
-	st = vhd_create(env, leaf, &o, NULL);
-	vhd_close(p);
-	if (st)
-		hv_log("snapshot: cannot create disk layer %s: %s", leaf,
-		       status_str(st));
-	return st;
-}
-
-status_t snap_disk_use(struct vm *vm, const char *leaf)
+status_t snap_disk_swap(struct vm *vm, const char *leaf)
 {
 	struct device *dev = disk_device(vm);
 	struct vhd_chain *chain;
@@ -60,15 +42,25 @@ status_t snap_disk_use(struct vm *vm, const char *leaf)
 	return ST_OK;
 }
 
-status_t snap_disk_new_leaf(struct vm *vm, const char *parent,
-			    const char *leaf)
+status_t snap_disk_use(struct vm *vm, const char *leaf)
+{
+	snap_merge_changed(vm);
+	return snap_disk_swap(vm, leaf);
+}
+
+status_t snap_disk_new_leaf(struct vm *vm, const char *parent, char *leaf)
 {
 	const struct bf_opener *op = hv_vhd_env()->opener;
+	struct merge_host h;
 	status_t st;
 	if (!disk_device(vm) || !vm->disk)
 		return ST_ENODEV;
-	if ((st = create_child(parent, leaf)))
+	snap_merge_host(vm, &h);
+	if ((st = tree_new_leaf(&h, parent, leaf))) {
+		hv_log("snapshot: cannot create a disk layer under %s: %s",
+		       parent, status_str(st));
 		return st;
+	}
 	if ((st = snap_disk_use(vm, leaf)))
 		op->remove(op->ctx, leaf);
 	return st;

@@ -4,6 +4,7 @@
 #define HV_SNAP_INTERNAL_H
 #include "snapshot/capture.h"
 #include "snapshot/manifest.h"
+#include "snapshot/merge.h"
 #include "storage/blockfile.h"
 
 /* The capture of one snapshot: its memory image being written, and its
@@ -18,6 +19,23 @@ struct snap_job {
 	size_t state_len;
 };
 
+#define MERGE_PLAN_MAX 16
+
+/* The merge thread (hv/snap_merge.c): the plan made from the layer graph
+ * when the tree last changed, and the merge of plan[0] in progress. */
+struct snap_merger {
+	struct merge_host host;
+	struct merge *active;
+	struct layer_graph *graph;
+	struct merge_task plan[MERGE_PLAN_MAX];
+	unsigned nplan, nbranch;
+	bool stale;             /* the tree or its layers changed */
+	status_t err;           /* why the last attempt stopped */
+	uint64_t retry_tsc;     /* not before this TSC after a failure */
+	uint64_t last_tsc;      /* last busy service call */
+	int64_t credit;         /* TSC ticks of share not used yet */
+};
+
 struct snapshots {
 	struct manifest m;
 	struct bf_opener op;
@@ -25,17 +43,15 @@ struct snapshots {
 	/* One image writer for all captures, allocated with the VM: its
 	 * index grows with guest memory and must not cost pause time. */
 	struct memimg_writer *writer;
+	struct snap_merger merge;
 	bool broken;
 	char broken_why[224];
 };
 
-void snap_file(char *buf, uint32_t id, const char *ext);
 status_t snap_store(struct snapshots *s);
 void snap_remove_file(struct snapshots *s, const char *path);
 status_t snap_usable(struct vm *vm, char *reply, size_t cap);
 struct snap_node *snap_find(struct snapshots *s, const char *which,
 			    char *reply, size_t cap);
-/* A leaf file name not used yet: snapshots/leaf-K.avhd. */
-void snap_next_leaf(struct snapshots *s, char *buf);
 
 #endif

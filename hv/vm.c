@@ -192,6 +192,8 @@ static void idle(struct vcpu *v, uint64_t until)
 			return;
 		if (snap_busy(v->vm))
 			snap_service(v->vm, true); /* idle time writes snapshots */
+		else if (snap_merge_pending(v->vm))
+			snap_merge_idle(v->vm, until); /* ... and merges */
 		else if (until - now > tick)
 			__asm__ volatile("sti; hlt" ::: "memory");
 		else
@@ -212,6 +214,7 @@ void vm_run(struct vm *vm)
 			poll_devices(vm);
 			/* A guaranteed share for the capture under any load. */
 			snap_service(vm, false);
+			snap_merge_busy(vm);
 			next_poll = now + poll_ticks;
 		}
 		v->deadline = next_timer < next_poll ? next_timer : next_poll;

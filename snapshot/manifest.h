@@ -13,6 +13,8 @@
 #include "status.h"
 #include "storage/blockfile.h"
 
+/* The tree's directory on the volume: manifest, N.mem, N.state, leaves. */
+#define SNAP_DIR "snapshots"
 #define SNAP_NAME_MAX 32      /* names: 1-31 chars of [A-Za-z0-9._-], not all digits */
 #define SNAP_PATH_MAX 128
 #define SNAP_MAX 128

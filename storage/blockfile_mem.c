@@ -237,10 +237,17 @@ static status_t op_list(void *ctx, const char *dir, bf_list_cb cb, void *arg)
 	struct memfs *fs = ctx;
 	status_t st = ST_OK;
 
-	(void)dir; /* flat name space */
-	for (unsigned i = 0; i < MEMFS_MAX_FILES && st == ST_OK; i++)
-		if (fs->files[i].name)
-			st = cb(arg, fs->files[i].name);
+	size_t n = strlen(dir);
+
+	/* names are whole paths: list those right inside dir */
+	for (unsigned i = 0; i < MEMFS_MAX_FILES && st == ST_OK; i++) {
+		const char *name = fs->files[i].name;
+		if (!name || (n && (strncmp(name, dir, n) || name[n] != '/')))
+			continue;
+		name += n ? n + 1 : 0;
+		if (!strchr(name, '/'))
+			st = cb(arg, name);
+	}
 	return st;
 }
 

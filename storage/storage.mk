@@ -1,5 +1,6 @@
 # storage/storage.mk: the VHD library (storage/), the host disk tool
-# build/hvdisk, its unit tests, the fuzz target and the chain benchmark.
+# build/hvdisk (with snapshot/'s manifest reader), its unit tests, the
+# fuzz target and the chain benchmark.
 # storage/ is portable C: `storage-freestanding-check` compiles it with the
 # hypervisor's freestanding flags (it is not linked into hv.efi yet).
 
@@ -14,7 +15,12 @@ STORAGE_HOST_SRCS := $(STORAGE_SRCS) storage/blockfile_posix.c \
 	include/status.c
 STORAGE_HDRS := $(wildcard storage/*.h) include/status.h
 HVDISK_SRCS := tools/hvdisk/main.c tools/hvdisk/cmds.c tools/hvdisk/info.c \
-	tools/hvdisk/fold.c
+	tools/hvdisk/fold.c tools/hvdisk/tree.c
+# The snapshot tree reader for `hvdisk snapshots` and `export DIR ID OUT`.
+HVDISK_SNAP_SRCS := $(wildcard snapshot/manifest*.c) snapshot/crc32.c \
+	hv/lib/fmt.c
+HVDISK_SNAP_HDRS := snapshot/manifest.h snapshot/manifest_int.h \
+	snapshot/crc32.h hv/lib/fmt.h
 
 HOST_TOOLS += $(BUILD)/hvdisk
 STORAGE_UNIT_NAMES := $(patsubst tests/unit/%.c,%,\
@@ -25,10 +31,11 @@ UNIT_TESTS += $(addprefix $(BUILD)/unit/,$(STORAGE_UNIT_NAMES))
 unit: storage-freestanding-check
 tools: storage-freestanding-check
 
-$(BUILD)/hvdisk: $(HVDISK_SRCS) $(STORAGE_HOST_SRCS) $(STORAGE_HDRS) \
-		tools/hvdisk/hvdisk.h
+$(BUILD)/hvdisk: $(HVDISK_SRCS) $(HVDISK_SNAP_SRCS) $(STORAGE_HOST_SRCS) \
+		$(STORAGE_HDRS) $(HVDISK_SNAP_HDRS) tools/hvdisk/hvdisk.h
 	@mkdir -p $(dir $@)
-	$(CC) $(HOST_CFLAGS) -O2 $(HVDISK_SRCS) $(STORAGE_HOST_SRCS) -o $@
+	$(CC) $(HOST_CFLAGS) -O2 $(HVDISK_SRCS) $(HVDISK_SNAP_SRCS) \
+		$(STORAGE_HOST_SRCS) -o $@
 
 # Unit tests: one cmocka binary per tests/unit/storage_*.c, ASan+UBSan,
 # linked with the whole library and tests/unit/storage_util.h helpers.

@@ -27,9 +27,9 @@ void vhd_fold_progress(const struct vhd_fold *f, uint64_t *done,
 	*total = f->total;
 }
 
-/* The child must be writable; an inner layer is reopened read-write. The
- * file and its offsets are the same, so the chain's map stays right. */
-static status_t child_writable(struct vhd_chain *c, unsigned ci)
+/* An inner layer is reopened read-write. The file and its offsets are
+ * the same, so the chain's map stays right. */
+status_t vhd_chain_writable(struct vhd_chain *c, unsigned ci)
 {
 	struct vhd *old = c->layer[ci], *v;
 	status_t st;
@@ -81,7 +81,7 @@ status_t vhd_fold_begin(struct vhd_chain *c, unsigned k,
 		return k && k < c->depth ? ST_EUNSUPP : ST_EINVAL;
 	if (!vhd_is_diff(c->layer[k - 1]) || !vhd_is_diff(c->layer[k]))
 		return ST_EUNSUPP;
-	if ((st = fold_alloc(c, k, &f)) || (st = child_writable(c, k - 1)))
+	if ((st = fold_alloc(c, k, &f)) || (st = vhd_chain_writable(c, k - 1)))
 		goto fail;
 	st = vhd_fold_journal_write(c->env, f->journal, VHD_FOLD_COPYING,
 				    c->layer[k]->path, 0, NULL);

@@ -37,6 +37,15 @@ void vhd_fold_progress(const struct vhd_fold *f, uint64_t *done,
  * deletes unreadable journals (written before anything else changed). */
 status_t vhd_fold_recover(const struct vhd_env *env, const char *path);
 
+/* Reopens layer i of c read-write in place (a no-op if it is). */
+status_t vhd_chain_writable(struct vhd_chain *c, unsigned i);
+/* child's header naming gp instead of its parent: the new locators are
+ * written past child's footer (child writable; its current header stays
+ * valid), h and raw (encoded) are filled; nothing else changes. */
+status_t vhd_repoint_header(const struct vhd_env *env, struct vhd *child,
+			    struct vhd *gp, struct vhd_header *h,
+			    uint8_t raw[VHD_HEADER_SIZE]);
+
 /* Internal (vhd_fold.c, vhd_fold_finish.c, vhd_fold_journal.c). */
 struct vhd_fold {
 	struct vhd_chain *c;

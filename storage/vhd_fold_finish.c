@@ -43,8 +43,7 @@ static status_t append_locators(struct vhd *v, uint8_t *data[2],
 	return ST_OK;
 }
 
-/* The child's header naming gp, locators written, encoded into raw. */
-static status_t new_header(const struct vhd_env *env, struct vhd *child,
+status_t vhd_repoint_header(const struct vhd_env *env, struct vhd *child,
 			   struct vhd *gp, struct vhd_header *h,
 			   uint8_t raw[VHD_HEADER_SIZE])
 {
@@ -89,7 +88,7 @@ status_t vhd_fold_finish(struct vhd_fold *f)
 		return ST_EINVAL;
 	if (!c->env->opener->remove)
 		return ST_EUNSUPP;
-	if ((st = new_header(c->env, child, c->layer[f->k + 1], &h, raw)))
+	if ((st = vhd_repoint_header(c->env, child, c->layer[f->k + 1], &h, raw)))
 		return st;
 	st = vhd_fold_journal_write(c->env, f->journal, VHD_FOLD_SWITCH,
 				    par->path, child->footer.data_offset, raw);

@@ -1,7 +1,8 @@
 /* vhd_image.c: sources (chain, raw file) and the writers that turn a source
  * into a new dynamic VHD or raw image: convert and export. New files are
  * written without ordering flushes and flushed once at the end; a failed
- * write removes the half-made file. */
+ * write removes the half-made file. Export also survives a power cut: it
+ * writes OUT.part and renames it to OUT after the flush. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -165,20 +166,80 @@ status_t vhd_write_raw(const struct vhd_env *env,
 	return st;
 }
 
-status_t vhd_export(const struct vhd_env *env, const char *path,
-		    const char *out)
+/* path + ".part", malloc'd (NULL when out of memory). */
+static char *part_path(const char *path)
 {
-	struct vhd_source src;
-	struct vhd_chain *c;
-	status_t st;
-	uint32_t bs;
+	size_t n = strlen(path);
+	char *p = malloc(n + 6);
 
-	if ((st = vhd_chain_open(env, path, 0, &c)))
-		return st;
+	if (p) {
+		memcpy(p, path, n);
+		memcpy(p + n, ".part", 6);
+	}
+	return p;
+}
+
+/* ST_EEXIST if something opens at path, ST_OK if nothing is there. */
+static status_t check_absent(const struct bf_opener *op, const char *path)
+{
+	struct blockfile *bf;
+	status_t st = op->open(op->ctx, path, BF_RDONLY, &bf);
+
+	if (st == ST_OK) {
+		bf_close(bf);
+		return ST_EEXIST;
+	}
+	return st == ST_ENOENT ? ST_OK : st;
+}
+
+/* The new file is made whole under a temporary name and renamed into place
+ * only after its flush, so a power cut never leaves a partial `out` (at
+ * worst a stale out.part, which the next export replaces). */
+static status_t export_chain(const struct vhd_env *env, struct vhd_chain *c,
+			     const char *out, const char *part)
+{
+	const struct bf_opener *op = env->opener;
+	struct vhd_source src;
+	uint32_t bs;
+	status_t st;
+
+	if (op->remove) {
+		st = op->remove(op->ctx, part);
+		if (st && st != ST_ENOENT)
+			return st;
+	}
 	bs = vhd_is_fixed(c->layer[0]) ? VHD_DEFAULT_BLOCK
 				       : c->layer[0]->block_size;
 	vhd_source_chain(c, &src);
-	st = vhd_write_dynamic(env, &src, out, bs);
+	/* It flushes before it returns and removes part on failure. */
+	if ((st = vhd_write_dynamic(env, &src, part, bs)))
+		return st;
+	st = op->rename(op->ctx, part, out);
+	if (st && op->remove)
+		op->remove(op->ctx, part);
+	return st;
+}
+
+status_t vhd_export(const struct vhd_env *env, const char *path,
+		    const char *out)
+{
+	const struct bf_opener *op = env->opener;
+	struct vhd_chain *c = NULL;
+	char *part = NULL;
+	status_t st;
+
+	if (!op->rename)
+		return ST_EUNSUPP;
+	if ((st = check_absent(op, out)))
+		return st;
+	st = ST_ENOMEM;
+	if (!(part = part_path(out)))
+		goto out;
+	if ((st = vhd_chain_open(env, path, 0, &c)))
+		goto out;
+	st = export_chain(env, c, out, part);
+out:
 	vhd_chain_close(c);
+	free(part);
 	return st;
 }

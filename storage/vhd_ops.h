@@ -27,7 +27,12 @@ status_t vhd_write_dynamic(const struct vhd_env *env,
 /* New raw image at out, sparse where the source is zero. */
 status_t vhd_write_raw(const struct vhd_env *env,
 		       const struct vhd_source *src, const char *out);
-/* Flattens the chain ending at path into a standalone dynamic VHD. */
+/* Flattens the chain ending at path into a standalone dynamic VHD at out,
+ * crash-safe: ST_EEXIST if out exists (checked before any write); else a
+ * stale out.part is removed, the new disk is written to out.part, flushed
+ * and renamed to out with env->opener->rename (ST_EUNSUPP if it has none).
+ * On failure out.part is removed (best effort). So after a power cut at
+ * any moment out is either absent (out.part may be left) or complete. */
 status_t vhd_export(const struct vhd_env *env, const char *path,
 		    const char *out);
 

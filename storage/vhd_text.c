@@ -160,6 +160,42 @@ static void to_slash(char *p)
 			*p = '/';
 }
 
+/* Drops "x/.." pairs (x not "..") and "." segments in place, so a
+ * parent found as "snapshots/../disk.vhd" is named "disk.vhd". */
+static void collapse(char *r)
+{
+	char *out = r, *in = r;
+	int abs = r[0] == '/';
+	if (abs)
+		in++, out++;
+	while (*in) {
+		char *seg = in;
+		while (*in && *in != '/')
+			in++;
+		size_t n = (size_t)(in - seg);
+		int last = !*in;
+		if (*in)
+			in++;
+		if (n == 1 && seg[0] == '.' && !last)
+			continue;
+		char *prev = out > r + abs ? out - 1 : NULL; /* its '/' */
+		if (n == 2 && seg[0] == '.' && seg[1] == '.' && prev) {
+			char *ps = prev;
+			while (ps > r + abs && ps[-1] != '/')
+				ps--;
+			if (!(prev - ps == 2 && ps[0] == '.' && ps[1] == '.')) {
+				out = ps;
+				continue;
+			}
+		}
+		memmove(out, seg, n);
+		out += n;
+		if (!last)
+			*out++ = '/';
+	}
+	*out = 0;
+}
+
 char *vp_join(const char *dir, const char *loc)
 {
 	size_t a = strlen(dir), b;
@@ -188,8 +224,10 @@ char *vp_join(const char *dir, const char *loc)
 			memcpy(r + a + sep, loc, b + 1);
 		}
 	}
-	if (r)
+	if (r) {
 		to_slash(r);
+		collapse(r);
+	}
 	return r;
 }
 

@@ -17,8 +17,10 @@ status_t utf16_to_utf8(const uint16_t *in, size_t n, char **out);
 /* Everything before the last separator ("" if none; "/" for the root). */
 char *vp_dirname(const char *path);
 const char *vp_basename(const char *path);
-/* dir joined with a locator path, '\\' made '/'; an absolute locator
- * ("\\x", "/x", "C:\\x") is returned alone, without its drive letter. */
+/* dir joined with a locator path, '\\' made '/', "x/.." and "."
+ * segments dropped (lexically: the volumes we serve have no links); an
+ * absolute locator ("\\x", "/x", "C:\\x") is returned alone, without
+ * its drive letter. */
 char *vp_join(const char *dir, const char *loc);
 /* Windows relative path (".\\a.vhd", "..\\d\\a.vhd") from directory
  * from_dir to file to; both absolute or both relative to the same place. */

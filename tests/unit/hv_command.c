@@ -55,6 +55,47 @@ status_t snap_list(struct vm *vm, char *reply, size_t cap)
 	return fake("list", NULL, NULL, reply, cap);
 }
 
+status_t snap_export(struct vm *vm, const char *arg, char *reply, size_t cap)
+{
+	(void)vm;
+	return fake("export", arg, NULL, reply, cap);
+}
+
+status_t snap_merge_status(struct vm *vm, char *reply, size_t cap)
+{
+	(void)vm;
+	return fake("merge status", NULL, NULL, reply, cap);
+}
+
+status_t snap_merge_now(struct vm *vm, char *reply, size_t cap)
+{
+	(void)vm;
+	return fake("merge now", NULL, NULL, reply, cap);
+}
+
+static void test_merge_words(void **state)
+{
+	(void)state;
+	static struct vm vm;
+	char reply[128];
+	assert_int_equal(command_run(&vm, NULL, "snapshot export 2 out.vhd",
+				     reply, sizeof reply), ST_OK);
+	assert_string_equal(last_call, "export");
+	assert_string_equal(last_arg, "2 out.vhd");
+	assert_int_equal(command_run(&vm, NULL, " merge  status ", reply,
+				     sizeof reply), ST_OK);
+	assert_string_equal(reply, "merge status done");
+	assert_int_equal(command_run(&vm, NULL, "merge now", reply,
+				     sizeof reply), ST_OK);
+	assert_string_equal(last_call, "merge now");
+	assert_int_equal(command_run(&vm, NULL, "merge now please", reply,
+				     sizeof reply), ST_EINVAL);
+	assert_int_equal(command_run(&vm, NULL, "merge status x", reply,
+				     sizeof reply), ST_EINVAL);
+	assert_int_equal(command_run(&vm, NULL, "merge", reply, sizeof reply),
+			 ST_EINVAL);
+}
+
 static void test_snapshot_words(void **state)
 {
 	(void)state;
@@ -130,6 +171,7 @@ int main(void)
 		cmocka_unit_test(test_help),
 		cmocka_unit_test(test_vm_info),
 		cmocka_unit_test(test_snapshot_words),
+		cmocka_unit_test(test_merge_words),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

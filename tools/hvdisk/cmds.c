@@ -1,5 +1,6 @@
 /* cmds.c: hvdisk's commands that make or change disks: create, child,
- * check, read, write, convert, commit, export. Each validates everything
+ * check, read, write, convert, commit, export (of a snapshot tree: tree.c).
+ * Each validates everything
  * before its first write, so a failed command leaves its inputs as they
  * were. */
 #include <getopt.h>
@@ -255,10 +256,13 @@ int cmd_commit(int argc, char **argv)
 	return st ? fail(argv[optind], st) : 0;
 }
 
+/* export FILE OUT, or export DIR ID|NAME OUT (a snapshot tree, tree.c). */
 int cmd_export(int argc, char **argv)
 {
 	status_t st;
 
+	if (argc == 4)
+		return cmd_export_tree(argv[1], argv[2], argv[3]);
 	if (argc != 3)
 		return usage();
 	st = vhd_export(&g_env, argv[1], argv[2]);

@@ -1,6 +1,6 @@
 /* hvdisk.h: shared pieces of the host disk tool (build/hvdisk): the host
  * environment for storage/, argument helpers and the command entry points.
- * main.c dispatches; cmds.c, info.c, fold.c hold the commands. */
+ * main.c dispatches; cmds.c, info.c, fold.c, tree.c hold the commands. */
 #ifndef HVDISK_H
 #define HVDISK_H
 
@@ -29,5 +29,8 @@ int cmd_commit(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_map(int argc, char **argv);
 int cmd_fold(int argc, char **argv);
+int cmd_snapshots(int argc, char **argv);
+/* The 3-operand `export DIR ID|NAME OUT` (cmd_export passes it on). */
+int cmd_export_tree(const char *dir, const char *which, const char *out);
 
 #endif

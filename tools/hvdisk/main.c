@@ -130,9 +130,13 @@ int usage(void)
 	      "  hvdisk convert [-O raw|vhd] SRC DST\n"
 	      "  hvdisk commit [-f] FILE\n"
 	      "  hvdisk export FILE OUT\n"
+	      "  hvdisk export DIR ID|NAME OUT     (a snapshot's disk; DIR ="
+	      " volume root)\n"
 	      "  hvdisk map FILE\n"
 	      "  hvdisk fold LEAF K                (layer K into its child; "
 	      "0 = leaf)\n"
+	      "  hvdisk snapshots DIR              (the snapshot tree in "
+	      "DIR/snapshots/manifest)\n"
 	      "Sizes and offsets take K/M/G/T suffixes (powers of 1024).\n",
 	      stderr);
 	return 2;
@@ -147,6 +151,7 @@ static const struct {
 	{ "write", cmd_write }, { "convert", cmd_convert },
 	{ "commit", cmd_commit }, { "export", cmd_export },
 	{ "map", cmd_map }, { "fold", cmd_fold },
+	{ "snapshots", cmd_snapshots },
 };
 
 int main(int argc, char **argv)
