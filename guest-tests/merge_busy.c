@@ -1,7 +1,7 @@
 /* merge_busy: a guest that never halts (no `hlt` anywhere, only busy
  * loops between its hypercalls) still sees the merge of a deleted
  * snapshot's layer finish: the hypervisor gives the merge its share of
- * time (merge_share) by taking it from the guest. Writes A, snapshot 1,
+ * time (merge_share) by taking it from the guest. On A, snapshot 1,
  * B, snapshot 2, deletes 1 (merge.h), then computes for long stretches
  * between polls of `merge status`. Needs a fresh volume and a disk. */
 #include "merge.h"

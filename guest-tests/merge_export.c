@@ -1,5 +1,5 @@
 /* merge_export: `snapshot export`. Two machines:
- *   phase=1  (fresh volume, a disk) writes A, snapshot 1, B, snapshot 2,
+ *   phase=1  (fresh volume, a disk holding A) snapshot 1, B, snapshot 2,
  *            then C (merge.h), and exports snapshot 1 to export-1.vhd and
  *            snapshot 2 to export-2.vhd; exporting again to an existing
  *            path is refused with -8 (EEXIST), an unknown snapshot with -5

@@ -1,6 +1,6 @@
 /* merge_write: a snapshot is deleted while the guest writes its disk.
- * Writes A, takes snapshot 1, writes B, takes snapshot 2 (merge.h's
- * layout), deletes 1, then writes C chunk by chunk, polling `merge status`
+ * On a base disk holding A, takes snapshot 1, writes B, takes snapshot 2
+ * (merge.h's layout), deletes 1, then writes C chunk by chunk, polling `merge status`
  * and reading back a rotating window of the disk after each chunk, while
  * the deleted layer is merged; waits until nothing is pending and checks
  * every sector (A, B and C as last written) and that `vm info`'s chain is
@@ -14,19 +14,18 @@ static unsigned c_chunks;	/* of C written so far */
 
 static char want_now(uint64_t s)
 {
-	uint64_t c0 = layout_n * 5 / 8;
-	if (s >= c0 && s < c0 + c_chunks * C_CHUNK)
+	uint64_t c0 = layout_at + layout_n * 5 / 8;
+	if (s >= c0 && s < c0 + c_chunks * c_chunk())
 		return 'C';
 	return want_ab(s);
 }
 
-/* Window k of the disk, C_CHUNK sectors, stepping through it out of
- * order so that A, B and C places all come up. */
+/* Window k of the disk (48 windows of a C chunk each), stepping
+ * through it out of order so that A, B and C places all come up. */
 static void check_window(unsigned k)
 {
-	uint32_t windows = (uint32_t)(layout_n * 3 / 2 / C_CHUNK);
-	uint32_t w = (k * 37u + 5) % windows;
-	pattern_expect((uint64_t)w * C_CHUNK, C_CHUNK, want_now, "during the merge");
+	uint32_t w = (k * 37u + 5) % (3 * C_CHUNKS);
+	pattern_expect(layout_at + w * c_chunk(), c_chunk(), want_now, "during the merge");
 }
 
 void guest_main(const struct mb_info *mbi)

@@ -2,55 +2,74 @@
  * (merge.h). */
 #include "merge.h"
 
-uint64_t layout_n = 256;
+uint64_t layout_n = 256, layout_at;
+
+/* A command-line number into *v; 0 when absent. */
+static int arg_number(const struct mb_info *mbi, const char *name, uint64_t *v)
+{
+	char arg[24];
+	if (!mb_arg(mbi, name, arg, sizeof arg))
+		return 0;
+	ASSERTF(parse_size(arg, v), "%s=%s: not a number", name, arg);
+	return 1;
+}
 
 void layout_init(const struct mb_info *mbi)
 {
-	char arg[16];
 	hc_init();
 	vblk_init();
-	if (mb_arg(mbi, "sectors", arg, sizeof arg))
-		ASSERTF(parse_size(arg, &layout_n) && layout_n && !(layout_n % 64),
-			"sectors=%s: expected a multiple of 64", arg);
-	ASSERTF(vblk_capacity() >= layout_n * 3 / 2, "the disk has %llu sectors, "
-		"the layout needs %llu", vblk_capacity(), layout_n * 3 / 2);
+	if (arg_number(mbi, "sectors", &layout_n))
+		ASSERTF(layout_n && !(layout_n % 64), "sectors=%llu: expected a "
+			"multiple of 64", layout_n);
+	arg_number(mbi, "at", &layout_at);
+	ASSERTF(vblk_capacity() >= layout_at + layout_n * 3 / 2, "the disk has %llu "
+		"sectors, the layout needs %llu", vblk_capacity(),
+		layout_at + layout_n * 3 / 2);
+}
+
+/* s inside [at + lo * N / 8, at + hi * N / 8) */
+static int within(uint64_t s, unsigned lo, unsigned hi)
+{
+	return s >= layout_at + layout_n * lo / 8 && s < layout_at + layout_n * hi / 8;
 }
 
 char want_a(uint64_t s)
 {
-	return s < layout_n ? 'A' : 0;
+	return within(s, 0, 8) ? 'A' : 0;
 }
 
 char want_ab(uint64_t s)
 {
-	return s >= layout_n / 4 && s < layout_n * 3 / 4 ? 'B' : want_a(s);
+	return within(s, 2, 6) ? 'B' : want_a(s);
 }
 
 char want_abc(uint64_t s)
 {
-	return s >= layout_n * 5 / 8 && s < layout_n * 9 / 8 ? 'C' : want_ab(s);
+	return within(s, 5, 9) ? 'C' : want_ab(s);
 }
 
 void layout_expect(char (*want)(uint64_t), const char *when)
 {
-	pattern_expect(0, layout_n * 3 / 2, want, when);
-}
-
-void write_a(void)
-{
-	pattern_write('A', 0, layout_n);
+	pattern_expect(layout_at, layout_n * 3 / 2, want, when);
 }
 
 void write_b(void)
 {
-	pattern_write('B', layout_n / 4, layout_n / 2);
+	pattern_write('B', layout_at + layout_n / 4, layout_n / 2);
+}
+
+uint64_t c_chunk(void)
+{
+	return layout_n / 2 / C_CHUNKS;
 }
 
 int write_c_chunk(unsigned k)
 {
-	if (k >= layout_n / 2 / C_CHUNK)
+	if (k >= C_CHUNKS)
 		return 0;
-	pattern_write('C', layout_n * 5 / 8 + k * C_CHUNK, C_CHUNK);
+	pattern_write('C', layout_at + layout_n * 5 / 8 + k * c_chunk(), c_chunk());
+	if (k == C_CHUNKS - 1)
+		vblk_flush();
 	return 1;
 }
 
@@ -191,7 +210,6 @@ unsigned merge_wait(const char *tag, uint32_t spin, unsigned max_polls)
 void two_snapshots(const char *tag, unsigned ids[2])
 {
 	ASSERTF(disk_layers(NULL) == 1, "the disk has snapshots already");
-	write_a();
 	ASSERTF(snap_create(NULL, &ids[0]) == 0, "the first snapshot was applied");
 	write_b();
 	ASSERTF(snap_create(NULL, &ids[1]) == 0, "the second snapshot was applied");

@@ -10,25 +10,30 @@
 #include "vblk.h"
 
 /* The layout, for N = the command line's `sectors=N` (default 256, a
- * multiple of 64):
- *   A  [0, N)         written first (into the base disk)
- *   B  [N/4, 3N/4)    written after the first snapshot
- *   C  [5N/8, 9N/8)   written after the second one, in chunks of 8 sectors
- * so C covers part of B, part of A only, and sectors that were zeros. */
-extern uint64_t layout_n;
-#define C_CHUNK 8
-/* Reads sectors=, starts the hypercall and the disk; checks that the disk
+ * multiple of 64) from sector AT = `at=AT` (default 0) on:
+ *   A  AT + [0, N)         in the base disk before the run (the host
+ *                          writes it: tests/system/test_merge.py)
+ *   B  AT + [N/4, 3N/4)    written after the first snapshot: the layer
+ *                          the merges take when that snapshot is deleted
+ *   C  AT + [5N/8, 9N/8)   written after the second one, in C_CHUNKS chunks
+ * so C covers part of B, part of A only, and sectors that were zeros. The
+ * host picks AT so that B spans VHD blocks as it wants. */
+extern uint64_t layout_n, layout_at;
+#define C_CHUNKS 16
+/* Reads sectors= and at=, starts the hypercall and the disk; checks that the disk
  * holds the whole layout. */
 void layout_init(const struct mb_info *mbi);
 char want_a(uint64_t sector);
 char want_ab(uint64_t sector);
 char want_abc(uint64_t sector);
-/* Checks every sector of [0, 3N/2) against want. */
+/* Checks every sector of AT + [0, 3N/2) against want. */
 void layout_expect(char (*want)(uint64_t), const char *when);
-void write_a(void);
 void write_b(void);
-/* Writes C's chunk k (0-based); returns 0 when there is no chunk k. */
+/* Writes C's chunk k (0-based, N/32 sectors); returns 0 when there is no
+ * chunk k. */
 int write_c_chunk(unsigned k);
+/* The sectors of one chunk of C, N/32. */
+uint64_t c_chunk(void);
 
 /* `snapshot delete ID` with the reply `deleted snapshot ID`. */
 void snap_delete(unsigned id);
@@ -52,8 +57,9 @@ void busy(uint32_t n);
  * the last as "TAG: | ...". Returns how many polls saw a merge pending. */
 unsigned merge_wait(const char *tag, uint32_t spin, unsigned max_polls);
 
-/* The common start: A, snapshot 1, B, snapshot 2 (both must return 0);
- * the disk chain grows from 1 to 3 layers. ids get both ids. */
+/* The common start on a base disk holding A: snapshot 1, B, snapshot 2
+ * (both must return 0); the disk chain grows from 1 to 3 layers, which
+ * read A and B. ids get both ids. */
 void two_snapshots(const char *tag, unsigned ids[2]);
 
 #endif

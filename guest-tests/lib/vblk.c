@@ -146,7 +146,6 @@ void pattern_write(char tag, uint64_t first, uint64_t count)
 		first += n;
 		count -= n;
 	}
-	vblk_flush();
 }
 
 /* A tag for messages: the letter, or "zeros" / "something else". */

@@ -31,7 +31,8 @@ void pattern_fill(uint8_t *buf, char tag, uint64_t sector);
 char pattern_which(const uint8_t *buf, uint64_t sector);
 
 /* Writes tag's pattern to sectors [first, first + count), in requests of
- * VBLK_MAX_SECTORS, then flushes. */
+ * VBLK_MAX_SECTORS, without a flush (on Bochs a flush of the boot volume
+ * takes seconds; a snapshot flushes the disk itself). */
 void pattern_write(char tag, uint64_t first, uint64_t count);
 /* Fails the guest (naming `when`) unless every sector of [first, first +
  * count) holds what want(sector) returns (a tag, or 0 for zeros). */
