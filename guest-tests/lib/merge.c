@@ -155,11 +155,32 @@ static void parse_header(char *line)
 			i + 1, w[i]);
 }
 
+static char last_reply[HC_REPLY_SIZE];
+
+const char *merge_status_reply(void)
+{
+	return last_reply;
+}
+
+void print_reply(const char *tag, const char *text)
+{
+	for (const char *p = text; *p;) {
+		printf("%s: | ", tag);
+		while (*p && *p != '\n')
+			serial_putc(*p++);
+		serial_putc('\n');
+		p += *p == '\n';
+	}
+}
+
 void merge_status(struct merge_stat *m, const char *tag)
 {
 	struct hc_result r = console("merge status");
 	ASSERTF(r.rax == 0, "merge status -> %d: %s", r.rax, hc_reply);
 	ASSERT_EQ(r.rdx, strlen(hc_reply));
+	memcpy(last_reply, hc_reply, r.rdx + 1);
+	if (tag)
+		print_reply(tag, last_reply);
 	*m = (struct merge_stat){ 0, 0, 0, 0 };
 	int idle = !strncmp(hc_reply, "no merges pending", 17) &&
 		   (!hc_reply[17] || hc_reply[17] == '\n');
@@ -168,8 +189,6 @@ void merge_status(struct merge_stat *m, const char *tag)
 			;
 		int more = *end != 0;
 		*end = 0;
-		if (tag)
-			printf("%s: | %s\n", tag, line);
 		if (line == hc_reply && !idle)
 			parse_header(line);
 		else if (line != hc_reply)
@@ -195,9 +214,8 @@ unsigned merge_wait(const char *tag, uint32_t spin, unsigned max_polls)
 	for (unsigned poll = 0; poll < max_polls; poll++) {
 		merge_status(&m, poll % 64 ? NULL : tag);
 		if (!m.pending) {
-			if (poll % 64) /* show the last reply too */
-				merge_status(&m, tag);
-			ASSERTF(!m.pending, "a merge pending again");
+			if (tag && poll % 64) /* the last reply too */
+				print_reply(tag, merge_status_reply());
 			return seen;
 		}
 		seen++;

@@ -50,6 +50,12 @@ struct merge_stat {
 	uint64_t done, left;
 };
 void merge_status(struct merge_stat *m, const char *tag);
+/* The last reply merge_status got, as it came. */
+const char *merge_status_reply(void);
+/* Prints each line of text as "TAG: | LINE". The hypervisor's log lines
+ * break a guest line they come in the middle of: a guest prints what the
+ * host parses while no merge runs. */
+void print_reply(const char *tag, const char *text);
 /* Spins n iterations, no `hlt`. */
 void busy(uint32_t n);
 /* Polls `merge status` until nothing is pending, spinning `spin` between
