@@ -1,12 +1,30 @@
 # bench.mk: benchmarks of bench/ that the top Makefile includes (the storage
 # one lives in storage/storage.mk). `make bench-snapshot-pause` boots the
 # snap_bench guest under QEMU TCG (AMD-V) and prints the snapshot pause
-# ratios (bench/README.md).
+# ratios; `make bench-merge` and `make bench-merge-guest` measure merging
+# (bench/README.md).
 
-GUESTS += $(BUILD)/guests/snap_bench.elf
+GUESTS += $(BUILD)/guests/snap_bench.elf $(BUILD)/guests/merge_io.elf
 
 .PHONY: bench-snapshot-pause
 bench-snapshot-pause: $(BUILD)/hv.efi $(BUILD)/guests/snap_bench.elf
 	$(PYTHON) bench/snapshot_pause_bench.py
-# Keep the object: make would delete it as an intermediate.
-.SECONDARY: $(BUILD)/guests/obj/snap_bench.c.o
+# Keep the objects: make would delete them as intermediates.
+.SECONDARY: $(BUILD)/guests/obj/snap_bench.c.o $(BUILD)/guests/obj/merge_io.c.o
+
+# `make bench-merge`: merge throughput on the host: our fold engine against
+# `qemu-img commit` and a plain copy of the same bytes (bench/README.md).
+$(BUILD)/bench/merge_bench: bench/merge_bench.c $(STORAGE_HOST_SRCS) \
+		$(STORAGE_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(HOST_CFLAGS) -O2 bench/merge_bench.c $(STORAGE_HOST_SRCS) -o $@
+.PHONY: bench-merge
+bench-merge: $(BUILD)/bench/merge_bench $(BUILD)/hvdisk
+	$(PYTHON) bench/merge_bench.py
+
+# `make bench-merge-guest`: the guest's disk throughput under QEMU TCG
+# (AMD-V) while a deleted snapshot's layer merges, against the same run
+# without the delete (bench/README.md).
+.PHONY: bench-merge-guest
+bench-merge-guest: $(BUILD)/hv.efi $(BUILD)/guests/merge_io.elf $(BUILD)/hvdisk
+	$(PYTHON) bench/merge_guest_bench.py

@@ -49,11 +49,12 @@ $(BUILD)/guests/obj/lib/entry-aout.S.o: guest-tests/lib/entry.S
 $(BUILD)/guests/%.elf: $(BUILD)/guests/obj/%.c.o $(GUEST_LIB_OBJS) guest-tests/lib/guest.ld
 	$(GUEST_CC) $(GUEST_LDFLAGS) -o $@ $< $(GUEST_LIB_OBJS)
 
-# The snapshot guests, the hypercall guest and bench's snap_bench also link
+# The snapshot guests, the hypercall guest and bench's snap_bench and
+# merge_io also link
 # lib/snap.c (the hypercall and the snapshot commands, lib/snap.h); a static
 # pattern rule, so it wins over the one above.
 SNAP_GUESTS := $(patsubst %,$(BUILD)/guests/%.elf,\
-	$(filter snapshot% hypercall,$(GUEST_NAMES)) snap_bench)
+	$(filter snapshot% hypercall,$(GUEST_NAMES)) snap_bench merge_io)
 $(SNAP_GUESTS): $(BUILD)/guests/%.elf: $(BUILD)/guests/obj/%.c.o $(GUEST_LIB_OBJS) \
 		$(SNAP_LIB_OBJS) guest-tests/lib/guest.ld
 	$(GUEST_CC) $(GUEST_LDFLAGS) -o $@ $< $(GUEST_LIB_OBJS) $(SNAP_LIB_OBJS)

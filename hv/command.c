@@ -12,6 +12,7 @@ struct command {
 	const char *words;
 	const char *args; /* for help */
 	const char *help;
+	bool no_arg; /* refuse anything after the words */
 	status_t (*run)(struct vm *vm, struct cmd_caller *c, const char *arg,
 			char *reply, size_t cap);
 };
@@ -60,10 +61,7 @@ static status_t cmd_create(struct vm *vm, struct cmd_caller *c,
 static status_t cmd_list(struct vm *vm, struct cmd_caller *c, const char *arg,
 			 char *reply, size_t cap)
 {
-	(void)c;
-	if (arg[0])
-		return hv_snprintf(reply, cap, "snapshot list takes no argument"),
-		       ST_EINVAL;
+	(void)c, (void)arg;
 	return snap_list(vm, reply, cap);
 }
 
@@ -90,41 +88,35 @@ static status_t cmd_export(struct vm *vm, struct cmd_caller *c,
 static status_t cmd_merge_status(struct vm *vm, struct cmd_caller *c,
 				 const char *arg, char *reply, size_t cap)
 {
-	(void)c;
-	if (arg[0])
-		return hv_snprintf(reply, cap, "merge status takes no argument"),
-		       ST_EINVAL;
+	(void)c, (void)arg;
 	return snap_merge_status(vm, reply, cap);
 }
 
 static status_t cmd_merge_now(struct vm *vm, struct cmd_caller *c,
 			      const char *arg, char *reply, size_t cap)
 {
-	(void)c;
-	if (arg[0])
-		return hv_snprintf(reply, cap, "merge now takes no argument"),
-		       ST_EINVAL;
+	(void)c, (void)arg;
 	return snap_merge_now(vm, reply, cap);
 }
 
 static const struct command commands[] = {
 	{ "snapshot create", "[NAME]", "freezes the machine; replies its id",
-	  cmd_create },
+	  false, cmd_create },
 	{ "snapshot list", "", "the tree; * marks where the machine is",
-	  cmd_list },
+	  true, cmd_list },
 	{ "snapshot apply", "ID|NAME", "sends the machine back to a snapshot",
-	  cmd_apply },
+	  false, cmd_apply },
 	{ "snapshot delete", "ID|NAME", "removes a snapshot; its disk layer "
-	  "merges away", cmd_delete },
+	  "merges away", false, cmd_delete },
 	{ "snapshot export", "ID|NAME PATH", "its disk as one VHD on the "
-	  "boot volume", cmd_export },
+	  "boot volume", false, cmd_export },
 	{ "merge status", "", "pending merges: layers, bytes done and left",
-	  cmd_merge_status },
+	  true, cmd_merge_status },
 	{ "merge now", "", "runs every pending merge to the end",
-	  cmd_merge_now },
+	  true, cmd_merge_now },
 	{ "vm info", "", "vendor, memory, vCPUs, kernel and disk chain",
-	  cmd_vm_info },
-	{ "help", "", "lists the commands", cmd_help },
+	  false, cmd_vm_info },
+	{ "help", "", "lists the commands", false, cmd_help },
 };
 
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
@@ -186,6 +178,9 @@ status_t command_run(struct vm *vm, struct cmd_caller *caller,
 	line = text;
 	for (unsigned i = 0; i < NCOMMANDS; i++) {
 		const char *arg = match(line, commands[i].words);
+		if (arg && arg[0] && commands[i].no_arg)
+			return hv_snprintf(reply, cap, "%s takes no argument",
+					   commands[i].words), ST_EINVAL;
 		if (arg)
 			return commands[i].run(vm, caller, arg, reply, cap);
 	}

@@ -90,10 +90,11 @@ static void replan(struct vm *vm)
 		mg->err = st;
 		return;
 	}
-	mg->nplan = merge_plan(mg->graph, mg->plan, MERGE_PLAN_MAX,
-			       &mg->nbranch);
+	/* first: a leftover naming the base would block its commit */
 	if (!s->job.active)
 		tree_gc(&mg->host, mg->graph);
+	mg->nplan = merge_plan(mg->graph, mg->plan, MERGE_PLAN_MAX,
+			       &mg->nbranch);
 }
 
 static const char *why(status_t st)
@@ -137,6 +138,7 @@ fail:
 	merge_free(mg->active);
 	mg->active = NULL;
 	mg->err = st;
+	mg->stale = true;   /* the layers may have changed: plan again */
 	mg->retry_tsc = rdtsc() + plat_tsc_hz() * RETRY_SECONDS;
 	return false;
 }

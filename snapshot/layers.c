@@ -77,6 +77,7 @@ static status_t add(struct layer_graph *g, const char *path, uint32_t owner,
 		memset(&g->l[i], 0, sizeof g->l[i]);
 		memcpy(g->l[i].path, norm, SNAP_PATH_MAX);
 		g->l[i].parent = -1;
+		g->l[i].tree = !strncmp(norm, SNAP_DIR "/", sizeof SNAP_DIR);
 	}
 	if (owner && (!g->l[i].owner || owner == LAYER_LEAF))
 		g->l[i].owner = owner;

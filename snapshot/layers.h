@@ -21,6 +21,7 @@ struct layer {
 	unsigned children;          /* layers whose parent this is */
 	uint32_t owner;             /* snapshot id, LAYER_LEAF, 0 = none */
 	uint64_t bytes;             /* allocated data blocks, in bytes */
+	bool tree;                  /* a file of the tree's (snapshots/) */
 };
 
 struct layer_graph {

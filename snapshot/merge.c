@@ -22,6 +22,23 @@ static int only_child(const struct layer_graph *g, unsigned i)
 	return -1;
 }
 
+/* The task for unneeded layer l with only child k, if any: a layer of
+ * the tree streams into its child; a disk of the user's (the tree's
+ * base, or anything under it) is never removed, but the top one takes
+ * its child's data when that child is the tree's. */
+static bool task_for(const struct layer *l, const struct layer *k,
+		     struct merge_task *t)
+{
+	const struct layer *gone = l->tree ? l : k, *stays = l->tree ? k : l;
+	if (l->tree ? l->parent < 0 : !k->tree)
+		return false;
+	t->kind = l->tree ? MERGE_STREAM : MERGE_COMMIT;
+	memcpy(t->layer, gone->path, SNAP_PATH_MAX);
+	memcpy(t->into, stays->path, SNAP_PATH_MAX);
+	t->bytes = gone->bytes;
+	return true;
+}
+
 unsigned merge_plan(const struct layer_graph *g, struct merge_task *out,
 		    unsigned cap, unsigned *branches)
 {
@@ -36,26 +53,8 @@ unsigned merge_plan(const struct layer_graph *g, struct merge_task *out,
 			continue;
 		}
 		int c = only_child(g, i);
-		if (c < 0 || n == cap)
-			continue;
-		const struct layer *k = &g->l[c];
-		struct merge_task *t = &out[n];
-		if (l->parent >= 0) {
-			t->kind = MERGE_STREAM;
-			memcpy(t->layer, l->path, SNAP_PATH_MAX);
-			memcpy(t->into, k->path, SNAP_PATH_MAX);
-			t->bytes = l->bytes;
-		} else if (k->owner != LAYER_LEAF) {
-			/* the running leaf stays the base's child: taking its
-			 * data would need its writes mirrored (not yet) */
-			t->kind = MERGE_COMMIT;
-			memcpy(t->layer, k->path, SNAP_PATH_MAX);
-			memcpy(t->into, l->path, SNAP_PATH_MAX);
-			t->bytes = k->bytes;
-		} else {
-			continue;
-		}
-		n++;
+		if (c >= 0 && n < cap && task_for(l, &g->l[c], &out[n]))
+			n++;
 	}
 	return n;
 }

@@ -7,6 +7,9 @@
  * - COMMIT: the base layer (no parent; the user's disk) takes the data
  *   of its only child, whose children are then re-pointed to the base
  *   and whose owner owns the base (journal snapshots/merge.journal).
+ *   When that child is the running leaf, the guest's writes to it are
+ *   mirrored into the base while the copy runs, and the switch makes the
+ *   base the running leaf (the manifest's store is the commit point).
  * Either way the chain is one layer shorter and reads the same at every
  * moment, also after a power cut and merge_recover.
  * Environment: portable; single-threaded; the host (hv/snap_merge.c or
@@ -78,6 +81,7 @@ struct merge {
 	struct vhd_fold *fold;
 	/* COMMIT */
 	struct vhd *base, *child;   /* base read-write, child read-only */
+	struct vhd_chain *mirrored; /* the running chain, child its leaf */
 	unsigned nkids;
 	char (*kids)[SNAP_PATH_MAX];/* the child's children */
 	uint8_t *bm, *buf;

@@ -6,11 +6,18 @@
  * reopened, and the child file and the journal are removed. */
 #include <stdlib.h>
 #include <string.h>
+#include "hv/lib/fmt.h"
 #include "snapshot/merge.h"
 #include "storage/vhd_fold.h"
+#include "storage/vhd_ops.h"
 
 void merge_commit_free(struct merge *mg)
 {
+	if (mg->mirrored) {          /* the leaf is the VM's, not ours */
+		mg->mirrored->mirror = NULL;
+		mg->mirrored = NULL;
+		mg->child = NULL;
+	}
 	vhd_close(mg->base);
 	vhd_close(mg->child);
 	free(mg->kids);
@@ -34,11 +41,36 @@ status_t merge_commit_begin(struct merge *mg, const struct layer_graph *g)
 	for (unsigned j = 0; j < g->n; j++)
 		if (g->l[j].parent == ci)
 			memcpy(mg->kids[mg->nkids++], g->l[j].path, SNAP_PATH_MAX);
-	if ((st = vhd_open(env, mg->t.into, VHD_RDWR, &mg->base)) ||
-	    (st = vhd_open(env, mg->t.layer, 0, &mg->child)))
+	if ((st = vhd_open(env, mg->t.into, VHD_RDWR, &mg->base)))
 		return st;
+	if (merge_same(mg->h->m->leaf, mg->t.layer)) {
+		/* the running leaf: from now on its writes reach the base too */
+		struct vhd_chain *c = mg->h->running ?
+				      mg->h->running(mg->h->ctx) : NULL;
+		if (!c || !merge_same(c->layer[0]->path, mg->t.layer))
+			return ST_EUNSUPP;
+		mg->mirrored = c;
+		mg->child = c->layer[0];
+		c->mirror = mg->base;
+		c->mirror_err = ST_OK;
+	} else if ((st = vhd_open(env, mg->t.layer, 0, &mg->child))) {
+		return st;
+	}
 	if (!vhd_is_diff(mg->child) || mg->base->size != mg->child->size)
 		return ST_EMISMATCH;
+	/* a disk of the user's own that the tree does not know may hang
+	 * from the base: its content would change under it */
+	char *other = NULL;
+	if ((st = vhd_find_sibling(env, mg->child, mg->base, &other))) {
+		if (other && mg->h->note) {
+			char msg[SNAP_PATH_MAX * 2 + 64];
+			hv_snprintf(msg, sizeof msg, "%s cannot take %s: %s also "
+				    "hangs from it", mg->t.into, mg->t.layer, other);
+			mg->h->note(mg->h->ctx, msg);
+		}
+		free(other);
+		return st;
+	}
 	mg->bm = malloc(mg->child->bitmap_bytes);
 	mg->buf = malloc(mg->child->block_size);
 	if (!mg->bm || !mg->buf)
@@ -46,34 +78,6 @@ status_t merge_commit_begin(struct merge *mg, const struct layer_graph *g)
 	for (uint32_t b = 0; b < mg->child->nblocks; b++)
 		if (vhd_block_data(mg->child, b))
 			mg->total += mg->child->block_size;
-	return ST_OK;
-}
-
-/* Copies the sectors block blk of the child holds into the base. */
-static status_t copy_block(struct merge *mg, uint32_t blk)
-{
-	struct vhd *c = mg->child;
-	uint32_t spb = c->block_size / VHD_SECTOR, run = 0;
-	uint64_t first = (uint64_t)blk * spb, total = c->size / VHD_SECTOR;
-	uint64_t data = vhd_block_data(c, blk);
-	status_t st;
-	if ((st = vhd_read_bitmap(c, blk, mg->bm)))
-		return st;
-	for (uint32_t i = 0; i <= spb; i++) {
-		if (i < spb && first + i < total && bm_test(mg->bm, i)) {
-			run++;
-			continue;
-		}
-		if (!run)
-			continue;
-		uint32_t s = i - run;
-		st = bf_read(c->bf, data + (uint64_t)s * VHD_SECTOR, mg->buf,
-			     (size_t)run * VHD_SECTOR);
-		if (st || (st = vhd_write_sectors(mg->base, first + s, run,
-						  mg->buf)))
-			return st;
-		run = 0;
-	}
 	return ST_OK;
 }
 
@@ -154,6 +158,34 @@ static status_t switch_over(struct merge *mg)
 	return ST_OK;
 }
 
+/* The running leaf's switch: the base, holding all of it, becomes the
+ * leaf; the manifest naming it is the commit point. */
+static status_t switch_leaf(struct merge *mg)
+{
+	const struct merge_host *h = mg->h;
+	const struct bf_opener *op = h->env->opener;
+	char old[SNAP_PATH_MAX];
+	status_t st = mg->mirrored->mirror_err;
+	if (st || (st = vhd_flush(mg->base)))
+		return st;
+	merge_commit_free(mg);          /* the VM's chain opens the base */
+	memcpy(old, h->m->leaf, SNAP_PATH_MAX);
+	if (!layers_norm(mg->t.into, h->m->leaf))
+		return ST_EINVAL;
+	if ((st = h->store(h->ctx))) {
+		memcpy(h->m->leaf, old, SNAP_PATH_MAX);
+		return st;
+	}
+	if ((st = h->reopen(h->ctx))) {
+		/* the VM stays on the old leaf, unmirrored: name it again */
+		memcpy(h->m->leaf, old, SNAP_PATH_MAX);
+		h->store(h->ctx);
+		return st;
+	}
+	op->remove(op->ctx, old);
+	return ST_OK;
+}
+
 status_t merge_commit_step(struct merge *mg, uint64_t max_bytes, bool *done)
 {
 	struct vhd *c = mg->child;
@@ -163,7 +195,8 @@ status_t merge_commit_step(struct merge *mg, uint64_t max_bytes, bool *done)
 		return ST_EINVAL;   /* switched already */
 	while (mg->next < c->nblocks && (!budget || budget < max_bytes)) {
 		if (vhd_block_data(c, mg->next)) {
-			if ((st = copy_block(mg, mg->next)))
+			if ((st = vhd_commit_block(c, mg->base, mg->next, mg->bm,
+						    mg->buf)))
 				return st;
 			budget += c->block_size;
 			mg->done += c->block_size;
@@ -172,9 +205,11 @@ status_t merge_commit_step(struct merge *mg, uint64_t max_bytes, bool *done)
 	}
 	if (budget && (st = vhd_flush(mg->base)))
 		return st;
+	if (mg->mirrored && mg->mirrored->mirror_err)
+		return mg->mirrored->mirror_err;
 	if (mg->next < c->nblocks)
 		return ST_OK;
-	if (!(st = switch_over(mg)))
+	if (!(st = mg->mirrored ? switch_leaf(mg) : switch_over(mg)))
 		*done = true;
 	return st;
 }

@@ -9,7 +9,8 @@ STORAGE_SRCS := storage/blockfile_mem.c storage/blockfile_fault.c \
 	storage/vhd.c storage/vhd_write.c storage/vhd_create.c \
 	storage/vhd_parent.c storage/vhd_chain.c storage/vhd_chain_map.c \
 	storage/vhd_image.c storage/vhd_commit.c storage/vhd_check.c \
-	storage/vhd_fold.c storage/vhd_fold_finish.c storage/vhd_fold_journal.c
+	storage/vhd_fold.c storage/vhd_fold_step.c storage/vhd_fold_finish.c \
+	storage/vhd_fold_journal.c
 # Host-only: POSIX files.
 STORAGE_HOST_SRCS := $(STORAGE_SRCS) storage/blockfile_posix.c \
 	include/status.c

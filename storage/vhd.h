@@ -71,6 +71,16 @@ status_t vhd_read_bitmap(struct vhd *v, uint32_t blk, uint8_t *bm);
  * data and bitmap reach the medium before the BAT entry that names them. */
 status_t vhd_write_sectors(struct vhd *v, uint64_t sector, uint64_t count,
 			   const void *buf);
+/* Batched allocation (a fold's step): vhd_extend moves the footer past n
+ * new blocks at the end (flushed: the file ends in a valid footer whatever
+ * happens next) and sets *pos where the first begins (the others follow,
+ * bitmap_bytes + block_size apart). The caller writes their bitmaps and
+ * data, flushes, then names each with vhd_bat_set; until then they are
+ * unused space. vhd_extend_undo gives the space back (best effort) when
+ * no BAT entry names any of them yet. */
+status_t vhd_extend(struct vhd *v, uint32_t n, uint64_t *pos);
+void vhd_extend_undo(struct vhd *v, uint64_t old_footer_off);
+status_t vhd_bat_set(struct vhd *v, uint32_t blk, uint64_t pos);
 /* Marks every block absent (commit empties a child this way) and cuts the
  * file after its metadata. */
 status_t vhd_empty(struct vhd *v);

@@ -151,6 +151,8 @@ static status_t write_sectors(struct vhd_chain *c, uint64_t sector,
 		if (st)
 			return st;
 		vhd_chain_map_wrote(c, u, first, n);
+		if (c->mirror && !c->mirror_err)
+			c->mirror_err = vhd_write_sectors(c->mirror, sector, n, p);
 		sector += n;
 		count -= n;
 		p += (size_t)n * VHD_SECTOR;

@@ -43,6 +43,11 @@ struct vhd_chain {
 	struct vhd_unit *map;
 	uint8_t *bm;                        /* scratch: one bitmap */
 	uint8_t *sect;                      /* scratch: spu layer indices */
+	/* Also receives every sector written to the leaf (an online commit
+	 * of the leaf into its parent); a failure stops the mirroring and
+	 * is kept in mirror_err, the guest's write stands. Not owned. */
+	struct vhd *mirror;
+	status_t mirror_err;
 };
 
 /* flags: VHD_RDWR opens the leaf for writing; parents are always

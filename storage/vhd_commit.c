@@ -59,8 +59,7 @@ static status_t scan_one(void *arg, const char *name)
 	return ST_EBUSY;
 }
 
-/* Another child of parent in the parent's or the child's directory? */
-static status_t find_sibling(const struct vhd_env *env, struct vhd *child,
+status_t vhd_find_sibling(const struct vhd_env *env, struct vhd *child,
 			     struct vhd *parent, char **found)
 {
 	const struct bf_opener *op = env->opener;
@@ -84,8 +83,7 @@ static status_t find_sibling(const struct vhd_env *env, struct vhd *child,
 	return s.found ? ST_EBUSY : ST_OK;
 }
 
-/* Copies the runs of set bits of one child block into the parent. */
-static status_t merge_block(struct vhd *child, struct vhd *parent,
+status_t vhd_commit_block(struct vhd *child, struct vhd *parent,
 			    uint32_t blk, uint8_t *bm, uint8_t *buf)
 {
 	uint32_t spb = child->block_size / VHD_SECTOR;
@@ -121,7 +119,7 @@ static status_t merge_all(const struct vhd_env *env, struct vhd *child,
 	for (uint32_t b = 0; !st && b < child->nblocks; b++) {
 		vhd_progress(env, b, child->nblocks);
 		if (vhd_block_data(child, b))
-			st = merge_block(child, parent, b, bm, buf);
+			st = vhd_commit_block(child, parent, b, bm, buf);
 	}
 	if (!st)
 		vhd_progress(env, child->nblocks, child->nblocks);
@@ -169,7 +167,7 @@ status_t vhd_commit(const struct vhd_env *env, const char *path,
 	if ((st = open_pair(env, path, &child, &parent)))
 		goto out;
 	if (!(flags & VHD_COMMIT_FORCE) &&
-	    (st = find_sibling(env, child, parent, &sib))) {
+	    (st = vhd_find_sibling(env, child, parent, &sib))) {
 		vhd_rep_init(&r, env, sib ? sib : parent->path);
 		vhd_rep(&r, VHD_ERROR, "header.parent_uid", "is another child "
 			"of the parent, which a commit would invalidate "

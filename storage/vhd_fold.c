@@ -1,9 +1,9 @@
-/* vhd_fold.c: the copying half of a fold (vhd_fold.h): begin (checks,
- * child made writable, journal "copying") and steps that copy, block by
- * block of the parent, the sectors the parent holds and the child lacks at
- * that moment. Each copied sector holds the data the chain already read
- * there, so a step never changes content; the header switch and the
- * cleanup are vhd_fold_finish.c. */
+/* vhd_fold.c: the start of a fold (vhd_fold.h): begin (checks, child made
+ * writable, journal "copying"), progress and freeing. The steps, which
+ * copy, block by block of the parent, the sectors the parent holds and the
+ * child lacks at that moment, are vhd_fold_step.c; each copied sector holds
+ * the data the chain already read there, so a step never changes content.
+ * The header switch and the cleanup are vhd_fold_finish.c. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,9 +14,9 @@ void vhd_fold_free(struct vhd_fold *f)
 	if (!f)
 		return;
 	free(f->journal);
-	free(f->bm);
-	free(f->cbm);
 	free(f->buf);
+	free(f->cblk);
+	free(f->cbm);
 	free(f);
 }
 
@@ -55,12 +55,9 @@ static status_t fold_alloc(struct vhd_chain *c, unsigned k,
 		return ST_ENOMEM;
 	f->c = c;
 	f->k = k;
-	f->cbm_blk = VHD_UNUSED;
 	f->journal = malloc(n + 6);
-	f->bm = malloc(par->bitmap_bytes);
-	f->cbm = malloc(child->bitmap_bytes);
-	f->buf = malloc(par->block_size);
-	if (!f->journal || !f->bm || !f->cbm || !f->buf)
+	f->buf = malloc((size_t)par->bitmap_bytes + par->block_size);
+	if (!f->journal || !f->buf)
 		return ST_ENOMEM;
 	memcpy(f->journal, child->path, n);
 	memcpy(f->journal + n, ".fold", 6);
@@ -92,92 +89,4 @@ status_t vhd_fold_begin(struct vhd_chain *c, unsigned k,
 fail:
 	vhd_fold_free(f);
 	return st;
-}
-
-/* Does the child hold sector s? Caches one child bitmap. */
-static status_t child_has(struct vhd_fold *f, uint64_t s, bool *has)
-{
-	struct vhd *child = f->c->layer[f->k - 1];
-	uint32_t spb = child->block_size / VHD_SECTOR;
-	uint32_t blk = (uint32_t)(s / spb);
-	status_t st;
-
-	if (!vhd_block_data(child, blk)) {
-		*has = false;
-		return ST_OK;
-	}
-	if (blk != f->cbm_blk) {
-		f->cbm_blk = VHD_UNUSED;
-		if ((st = vhd_read_bitmap(child, blk, f->cbm)))
-			return st;
-		f->cbm_blk = blk;
-	}
-	*has = bm_test(f->cbm, (uint32_t)(s % spb));
-	return ST_OK;
-}
-
-/* Copies sectors [i, i+n) of parent block blk into the child. */
-static status_t copy_run(struct vhd_fold *f, uint32_t blk, uint32_t i,
-			 uint32_t n)
-{
-	struct vhd *child = f->c->layer[f->k - 1], *par = f->c->layer[f->k];
-	uint64_t data = vhd_block_data(par, blk);
-	uint64_t sector = (uint64_t)blk * (par->block_size / VHD_SECTOR) + i;
-	status_t st;
-
-	st = bf_read(par->bf, data + (uint64_t)i * VHD_SECTOR, f->buf,
-		     (size_t)n * VHD_SECTOR);
-	return st ? st : vhd_write_sectors(child, sector, n, f->buf);
-}
-
-/* Copies the sectors of parent block blk that the child lacks now. */
-static status_t copy_block(struct vhd_fold *f, uint32_t blk)
-{
-	struct vhd *par = f->c->layer[f->k];
-	uint32_t spb = par->block_size / VHD_SECTOR, run = 0;
-	uint64_t base = (uint64_t)blk * spb, total = par->size / VHD_SECTOR;
-	status_t st;
-
-	f->cbm_blk = VHD_UNUSED;    /* the guest may have written since */
-	if ((st = vhd_read_bitmap(par, blk, f->bm)))
-		return st;
-	for (uint32_t i = 0; i <= spb; i++) {
-		bool want = false, has;
-		if (i < spb && base + i < total && bm_test(f->bm, i)) {
-			if ((st = child_has(f, base + i, &has)))
-				return st;
-			want = !has;
-		}
-		if (want) {
-			run++;
-			continue;
-		}
-		if (run && (st = copy_run(f, blk, i - run, run)))
-			return st;
-		run = 0;
-	}
-	return ST_OK;
-}
-
-status_t vhd_fold_step(struct vhd_fold *f, uint64_t max_bytes, bool *done)
-{
-	struct vhd *par = f->c->layer[f->k];
-	uint64_t budget = 0;
-	status_t st;
-
-	while (f->next < par->nblocks && (!budget || budget < max_bytes)) {
-		if (vhd_block_data(par, f->next)) {
-			if ((st = copy_block(f, f->next)))
-				return st;
-			budget += par->block_size;
-			f->done += par->block_size;
-		}
-		f->next++;
-	}
-	/* durable before the finish depends on it */
-	if (budget && (st = vhd_flush(f->c->layer[f->k - 1])))
-		return st;
-	f->copied = f->next >= par->nblocks;
-	*done = f->copied;
-	return ST_OK;
 }

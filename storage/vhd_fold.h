@@ -46,16 +46,30 @@ status_t vhd_repoint_header(const struct vhd_env *env, struct vhd *child,
 			    struct vhd *gp, struct vhd_header *h,
 			    uint8_t raw[VHD_HEADER_SIZE]);
 
-/* Internal (vhd_fold.c, vhd_fold_finish.c, vhd_fold_journal.c). */
+/* Internal (vhd_fold.c, vhd_fold_step.c, vhd_fold_finish.c,
+ * vhd_fold_journal.c). A step keeps, per child block its copies land in,
+ * the block's bitmap with the copied sectors added and where it lies
+ * (new blocks get space reserved at the child's end). */
+struct vhd_fold_cblk {
+	uint32_t blk;               /* child block number */
+	bool fresh;                 /* absent in the child: allocated */
+	bool dirty;                 /* sectors were copied into it */
+	uint64_t pos;               /* its bitmap's file offset */
+};
 struct vhd_fold {
 	struct vhd_chain *c;
 	unsigned k;                 /* the layer being folded away */
 	char *journal;              /* "<child path>.fold" */
-	uint8_t *bm, *cbm, *buf;    /* parent bitmap, child bitmap, data */
+	uint8_t *buf;               /* a parent block: bitmap, then data */
 	uint32_t next;              /* next parent block to copy */
-	uint32_t cbm_blk;           /* child block cached in cbm, or ~0 */
 	uint64_t done, total;       /* bytes, for progress */
 	bool copied;
+	/* the current step; arrays kept between steps */
+	struct vhd_fold_cblk *cblk;
+	uint8_t *cbm;               /* child bitmaps, one per cblk[] */
+	uint32_t ncblk, cblk_cap;
+	uint32_t nres, nused;       /* new child blocks reserved, used */
+	uint64_t res_pos;           /* where the first reserved one lies */
 };
 #define VHD_FOLD_COPYING 1u
 #define VHD_FOLD_SWITCH 2u

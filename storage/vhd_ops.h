@@ -43,6 +43,14 @@ status_t vhd_export(const struct vhd_env *env, const char *path,
  * the same parent, unless VHD_COMMIT_FORCE. */
 status_t vhd_commit(const struct vhd_env *env, const char *path,
 		    unsigned flags);
+/* Another differencing disk than child naming parent, in the parent's or
+ * the child's directory? ST_EBUSY and *found (malloc'd) if so. */
+status_t vhd_find_sibling(const struct vhd_env *env, struct vhd *child,
+			  struct vhd *parent, char **found);
+/* Copies the sectors block blk of child holds into parent (bm: bitmap
+ * scratch, buf: one block of scratch). */
+status_t vhd_commit_block(struct vhd *child, struct vhd *parent,
+			  uint32_t blk, uint8_t *bm, uint8_t *buf);
 
 /* Verifies every structure of path and of its parents, reporting each
  * problem through env->diag; ST_ECORRUPT if any error was found. */

@@ -68,6 +68,54 @@ static status_t alloc_block(struct vhd *v, uint32_t blk, uint32_t first,
 	return st;
 }
 
+status_t vhd_extend(struct vhd *v, uint32_t n, uint64_t *pos)
+{
+	uint64_t first = (v->footer_off + VHD_SECTOR - 1) & ~(uint64_t)511;
+	uint64_t span = (uint64_t)v->bitmap_bytes + v->block_size;
+	uint64_t end = first + n * span;
+	status_t st;
+
+	*pos = first;
+	if (!n)
+		return ST_OK;
+	if ((end - span) / VHD_SECTOR >= VHD_UNUSED)
+		return ST_ENOSPC;      /* past what a BAT entry can address */
+	st = bf_write(v->bf, end, v->footer_raw, VHD_FOOTER_SIZE);
+	if (!st)
+		st = sync_point(v);
+	if (st) {
+		bf_resize(v->bf, v->footer_off + VHD_FOOTER_SIZE);
+		return st;
+	}
+	v->footer_off = end;
+	return ST_OK;
+}
+
+/* The old footer's place may hold a new block's bitmap by now: the footer
+ * is written back there (flushed) before the cut, so the file ends in a
+ * footer at every moment. */
+void vhd_extend_undo(struct vhd *v, uint64_t old_footer_off)
+{
+	if (old_footer_off >= v->footer_off ||
+	    bf_write(v->bf, old_footer_off, v->footer_raw, VHD_FOOTER_SIZE) ||
+	    sync_point(v) ||
+	    bf_resize(v->bf, old_footer_off + VHD_FOOTER_SIZE))
+		return;
+	v->footer_off = old_footer_off;
+}
+
+status_t vhd_bat_set(struct vhd *v, uint32_t blk, uint64_t pos)
+{
+	uint8_t entry[4];
+	status_t st;
+
+	put32(entry, (uint32_t)(pos / VHD_SECTOR));
+	st = bf_write(v->bf, v->header.table_offset + 4ull * blk, entry, 4);
+	if (!st)
+		v->bat[blk] = (uint32_t)(pos / VHD_SECTOR);
+	return st;
+}
+
 /* Sets the bitmap bits of [first, first+count) once the data is there. */
 static status_t mark_sectors(struct vhd *v, uint64_t bm_off, uint32_t first,
 			     uint32_t count)

@@ -8,11 +8,12 @@ VIRTIO_SRCS := hv/dev/virtio_ring.c hv/dev/virtio_pci.c hv/dev/virtio_blk.c
 HV_STORAGE_SRCS := storage/vhd_env.c storage/vhd_format.c storage/vhd_text.c \
 	storage/vhd.c storage/vhd_write.c storage/vhd_parent.c \
 	storage/vhd_chain.c storage/vhd_chain_map.c storage/vhd_fold.c \
-	storage/vhd_fold_finish.c storage/vhd_fold_journal.c
+	storage/vhd_fold_step.c storage/vhd_fold_finish.c \
+	storage/vhd_fold_journal.c
 # filter-out: other fragments may list the same storage files.
 HV_SRCS += $(filter-out $(HV_SRCS),$(PCI_SRCS) $(VIRTIO_SRCS) hv/disk.c \
 	boot/plat_blockfile.c $(HV_STORAGE_SRCS) storage/vhd_create.c \
-	storage/vhd_image.c)
+	storage/vhd_image.c storage/vhd_commit.c)
 
 # Host tests: real gmem, bus and storage (memory and POSIX files);
 # vm_stop, irq_set and irq_msi are faked in tests/unit/pci_fakes.h.

@@ -1,5 +1,6 @@
 /* snap_crash.c: power cuts across the tree's operations (issue 6, point
  * 4): a snapshot create, a delete with its merge, a commit into the base
+ * (of a frozen layer, and of the running leaf while the guest writes)
  * and a stream of a middle layer, each cut after its Nth write for every
  * N until one runs through (blockfile_fault.h; pending writes dropped or
  * all kept). After each cut the volume boots (manifest_load,
@@ -40,12 +41,50 @@ static void setup_commit(struct vol *v)
 
 static void setup_stream(struct vol *v)
 {
-	for (uint32_t i = 1; i <= 3; i++) {
-		vol_write(v, 5);
-		assert_int_equal(vol_snapshot(v), i);
-	}
-	vol_write(v, 5);
+	vol_snapshots(v, 3, 5);
 	assert_int_equal(tree_delete(&v->h, 2), ST_OK);
+}
+
+static void setup_leaf(struct vol *v)
+{
+	vol_write(v, 6);
+	assert_int_equal(vol_snapshot(v), 1);
+	vol_write(v, 12);
+	assert_int_equal(tree_delete(&v->h, 1), ST_OK);
+}
+
+/* The leaf's commit while the guest writes between the merge's steps. */
+static status_t op_merge_writing(struct vol *v)
+{
+	struct layer_graph *g = malloc(sizeof *g);
+	struct merge_task t[8];
+	struct merge *mg = NULL;
+	unsigned nb;
+	bool done = false;
+	char err[160];
+	status_t st = layers_build(v->env, &v->m, g, err, sizeof err);
+	if (!st && merge_plan(g, t, 8, &nb) != 1)
+		st = ST_EINVAL;
+	if (!st)
+		st = merge_begin(&v->h, g, &t[0], &mg);
+	while (!st && !done) {
+		uint8_t buf[512];
+		uint32_t off = t_rand(&v->seed) % (VSIZE / 512) * 512;
+		fill_rand(&v->seed, buf, sizeof buf);
+		/* a write the cut fails may or may not have landed */
+		if ((st = vhd_chain_write(v->run, off, buf, sizeof buf)) ||
+		    (st = vhd_chain_flush(v->run))) {
+			v->maybe = true;
+			v->maybe_off = off;
+			memcpy(v->maybe_data, buf, sizeof buf);
+			break;
+		}
+		memcpy(v->now + off, buf, sizeof buf);
+		st = merge_step(mg, 1, &done);
+	}
+	merge_free(mg);
+	free(g);
+	return st;
 }
 
 static void setup_create(struct vol *v)
@@ -134,6 +173,13 @@ static void test_crash_stream(void **s)
 	crash(setup_stream, op_merge, 1, 10, 3, 2);
 }
 
+static void test_crash_leaf_commit(void **s)
+{
+	(void)s;
+	crash(setup_leaf, op_merge_writing, 0, 10, 1, 1);
+	crash(setup_leaf, op_merge_writing, 1, 10, 1, 1);
+}
+
 static void test_crash_create(void **s)
 {
 	(void)s;
@@ -156,6 +202,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_crash_commit),
 		cmocka_unit_test(test_crash_stream),
+		cmocka_unit_test(test_crash_leaf_commit),
 		cmocka_unit_test(test_crash_create),
 		cmocka_unit_test(test_crash_delete),
 	};

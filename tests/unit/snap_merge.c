@@ -58,32 +58,22 @@ static void test_delete_middle_streams(void **s)
 {
 	(void)s;
 	struct vol *v = vol_new();
-	struct merge_task t[8];
+	struct merge_task t[1];
 	struct merge *mg;
-	struct layer_graph *g = malloc(sizeof *g);
-	unsigned nb;
 	bool done = false;
-	char err[160];
-	for (int i = 1; i <= 3; i++) {
-		vol_write(v, 6);
-		assert_int_equal(vol_snapshot(v), (uint32_t)i);
-	}
-	vol_write(v, 6);
+	vol_snapshots(v, 3, 6);
 	assert_int_equal(vol_depth(v), 4);
 	assert_int_equal(tree_delete(&v->h, 2), ST_OK);
-	assert_int_equal(layers_build(v->env, &v->m, g, err, sizeof err), ST_OK);
-	assert_int_equal(merge_plan(g, t, 8, &nb), 1);
+	mg = vol_begin_one(v, t);
 	assert_int_equal(t[0].kind, MERGE_STREAM);
 	assert_string_equal(t[0].layer, SNAP_DIR "/leaf-1.avhd");
 	assert_string_equal(t[0].into, SNAP_DIR "/leaf-2.avhd");
-	assert_int_equal(merge_begin(&v->h, g, &t[0], &mg), ST_OK);
 	while (!done) {
 		assert_int_equal(merge_step(mg, 1, &done), ST_OK);
 		vol_write(v, 1);
 		vol_check(v);
 	}
 	merge_free(mg);
-	free(g);
 	assert_int_equal(vol_depth(v), 3);
 	assert_null(memfs_find(&v->t->fs, SNAP_DIR "/leaf-1.avhd"));
 	vol_check(v);
@@ -99,10 +89,7 @@ static void test_side_branch_stream(void **s)
 	(void)s;
 	struct vol *v = vol_new();
 	unsigned merged;
-	for (int i = 1; i <= 3; i++) {
-		vol_write(v, 5);
-		assert_int_equal(vol_snapshot(v), (uint32_t)i);
-	}
+	vol_snapshots(v, 3, 5);
 	vol_apply(v, 1);
 	vol_write(v, 5);
 	assert_int_equal(tree_delete(&v->h, 2), ST_OK);
@@ -150,11 +137,7 @@ static void test_two_deletes(void **s)
 	(void)s;
 	struct vol *v = vol_new();
 	unsigned merged;
-	for (int i = 1; i <= 4; i++) {
-		vol_write(v, 4);
-		assert_int_equal(vol_snapshot(v), (uint32_t)i);
-	}
-	vol_write(v, 4);
+	vol_snapshots(v, 4, 4);
 	assert_int_equal(vol_depth(v), 5);
 	assert_int_equal(tree_delete(&v->h, 1), ST_OK);
 	assert_int_equal(tree_delete(&v->h, 3), ST_OK);
@@ -192,6 +175,105 @@ static void test_full_volume(void **s)
 	vol_free(v);
 }
 
+/* The only snapshot deleted: the running leaf commits into the base
+ * while the guest writes (mirrored), and the VM runs on the base. */
+static void test_delete_only_snapshot_commits_leaf(void **s)
+{
+	(void)s;
+	struct vol *v = vol_new();
+	struct merge_task t[1];
+	struct merge *mg;
+	bool done = false;
+	vol_write(v, 6);
+	assert_int_equal(vol_snapshot(v), 1);
+	vol_write(v, 20);
+	assert_int_equal(tree_delete(&v->h, 1), ST_OK);
+	mg = vol_begin_one(v, t);
+	assert_string_equal(t[0].layer, SNAP_DIR "/leaf-1.avhd");
+	assert_string_equal(t[0].into, "disk.vhd");
+	while (!done) {
+		vol_write(v, 2);   /* mirrored into the base as well */
+		assert_int_equal(merge_step(mg, 1, &done), ST_OK);
+		vol_check(v);
+	}
+	merge_free(mg);
+	assert_int_equal(vol_depth(v), 1);
+	assert_string_equal(v->m.leaf, "disk.vhd");
+	assert_null(memfs_find(&v->t->fs, SNAP_DIR "/leaf-1.avhd"));
+	vol_write(v, 3);
+	vol_check(v);
+	vol_boot(v);
+	vol_check(v);
+	/* and a new snapshot starts from the base again */
+	assert_int_equal(vol_snapshot(v), 2);
+	vol_write(v, 3);
+	vol_check(v);
+	vol_free(v);
+}
+
+/* A create in the middle of the leaf's commit abandons it (the mirror
+ * stops); the plan then commits the frozen layer instead. */
+static void test_leaf_commit_abandoned(void **s)
+{
+	(void)s;
+	struct vol *v = vol_new();
+	struct merge_task t[1];
+	struct merge *mg;
+	unsigned merged;
+	bool done = false;
+	vol_write(v, 6);
+	assert_int_equal(vol_snapshot(v), 1);
+	vol_write(v, 20);
+	assert_int_equal(tree_delete(&v->h, 1), ST_OK);
+	mg = vol_begin_one(v, t);
+	assert_int_equal(merge_step(mg, 1, &done), ST_OK);
+	assert_false(done);
+	merge_free(mg);
+	assert_null(v->run->mirror);
+	assert_int_equal(vol_snapshot(v), 2);
+	vol_write(v, 4);
+	assert_int_equal(vol_merge_all(v, VBLOCK, &merged), ST_OK);
+	assert_int_equal(merged, 1);
+	assert_int_equal(vol_depth(v), 2);
+	assert_string_equal(manifest_find(&v->m, 2)->disk, "disk.vhd");
+	vol_check(v);
+	vol_free(v);
+}
+
+/* The user's own chain under the tree's base (the VM's disk was a
+ * differencing disk) is never merged; a stranger hanging from the base
+ * stops the commit into it. */
+static void test_user_layers_kept(void **s)
+{
+	(void)s;
+	struct vol *v = vol_new();
+	struct merge_task t[8];
+	unsigned nb, merged;
+	/* the user's disk: user.vhd <- disk.vhd (the tree's base) */
+	vhd_chain_close(v->run);
+	v->run = NULL;
+	assert_int_equal(v->t->op.remove(v->t->op.ctx, "disk.vhd"), ST_OK);
+	make_disk(v->t, "user.vhd", VHD_TYPE_DYNAMIC, VSIZE, VBLOCK);
+	make_child(v->t, "user.vhd", "disk.vhd");
+	assert_int_equal(v_reopen(v), ST_OK);
+	vol_write(v, 4);
+	assert_int_equal(plan(v, t, &nb), 0);
+	assert_int_equal(vol_snapshot(v), 1);
+	vol_write(v, 4);
+	assert_int_equal(vol_snapshot(v), 2);
+	assert_int_equal(tree_delete(&v->h, 1), ST_OK);
+	make_child(v->t, "disk.vhd", "stranger.vhd");
+	assert_int_equal(plan(v, t, &nb), 1);
+	assert_int_equal(vol_merge_all(v, VBLOCK, &merged), ST_EBUSY);
+	assert_int_equal(v->t->op.remove(v->t->op.ctx, "stranger.vhd"), ST_OK);
+	assert_int_equal(vol_merge_all(v, VBLOCK, &merged), ST_OK);
+	assert_int_equal(merged, 1);
+	assert_int_equal(vol_depth(v), 3);   /* leaf-2 <- disk <- user */
+	assert_non_null(memfs_find(&v->t->fs, "user.vhd"));
+	vol_check(v);
+	vol_free(v);
+}
+
 static void test_norm(void **s)
 {
 	(void)s;
@@ -214,6 +296,9 @@ int main(void)
 		cmocka_unit_test(test_branch_point_kept),
 		cmocka_unit_test(test_two_deletes),
 		cmocka_unit_test(test_full_volume),
+		cmocka_unit_test(test_delete_only_snapshot_commits_leaf),
+		cmocka_unit_test(test_leaf_commit_abandoned),
+		cmocka_unit_test(test_user_layers_kept),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

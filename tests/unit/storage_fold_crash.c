@@ -3,7 +3,8 @@
  * (blockfile_fault.h; pending writes dropped, or all kept). Each time
  * vhd_fold_recover then vhd_chain_open must give a chain reading exactly
  * the same content (a fold never changes it), and resuming the fold must
- * finish it. Also a torn header write and a cut during recovery. */
+ * finish it; with equal and with mixed block sizes. Also a torn header
+ * write and a cut during recovery. */
 #include "tests/unit/storage_util.h"
 #include "storage/vhd_fold.h"
 
@@ -57,16 +58,29 @@ static void snap_free(struct snap *s)
 	}
 }
 
-/* base <- mid <- mid2 <- leaf, 4 KiB blocks, scattered sectors in each
- * layer so a child lacks some of its parent's sectors in shared blocks. */
-static void build(struct tenv *t, uint8_t *ref)
+static void make_diff(struct tenv *t, const char *parent, const char *name,
+		      uint32_t bs)
+{
+	struct vhd_create_opts o = { VHD_TYPE_DIFF, 0, bs, NULL, parent };
+	struct vhd *p;
+
+	assert_int_equal(vhd_open(&t->env, parent, 0, &p), ST_OK);
+	o.parent = p;
+	assert_int_equal(vhd_create(&t->env, name, &o, NULL), ST_OK);
+	vhd_close(p);
+}
+
+/* base <- mid <- mid2 <- leaf, block sizes bs[], scattered sectors in
+ * each layer so a child lacks some of its parent's sectors in shared
+ * blocks. */
+static void build(struct tenv *t, uint8_t *ref, const uint32_t bs[4])
 {
 	uint32_t seed = 11;
 	uint8_t buf[3 * 512];
 
-	make_disk(t, names[0], VHD_TYPE_DYNAMIC, SIZE, 4 * KB);
+	make_disk(t, names[0], VHD_TYPE_DYNAMIC, SIZE, bs[0]);
 	for (int l = 1; l < 4; l++)
-		make_child(t, names[l - 1], names[l]);
+		make_diff(t, names[l - 1], names[l], bs[l]);
 	for (int l = 0; l < 4; l++) {
 		for (int i = 0; i < 6; i++) {
 			uint32_t off = t_rand(&seed) % (SIZE / 512 - 3) * 512;
@@ -131,14 +145,20 @@ static void cut_recovery(struct tenv *t, int keep)
 	(void)vhd_fold_recover(&fenv, LEAF);
 }
 
-static void crash_fold(int keep, unsigned k)
+static const uint32_t same[4] = { 4 * KB, 4 * KB, 4 * KB, 4 * KB };
+/* Folding mid2 into leaf: smaller parent blocks; mid into mid2: bigger
+ * ones, so a step reserves child blocks no sector lands in and gives
+ * them back (vhd_fold_step.c). */
+static const uint32_t mixed[4] = { 8 * KB, 16 * KB, 4 * KB, 8 * KB };
+
+static void crash_fold(int keep, unsigned k, const uint32_t bs[4])
 {
 	struct tenv *t = tenv_new();
 	uint8_t *ref = malloc(SIZE);
 	struct snap s;
 	unsigned n, switched = 0;
 
-	build(t, ref);
+	build(t, ref, bs);
 	snap_take(t, &s);
 	for (n = 1;; n++) {
 		struct fault_domain d;
@@ -181,15 +201,24 @@ static void crash_fold(int keep, unsigned k)
 static void test_crash_fold_drop(void **st)
 {
 	(void)st;
-	crash_fold(0, 1);
-	crash_fold(0, 2);
+	crash_fold(0, 1, same);
+	crash_fold(0, 2, same);
 }
 
 static void test_crash_fold_keep(void **st)
 {
 	(void)st;
-	crash_fold(1, 1);
-	crash_fold(1, 2);
+	crash_fold(1, 1, same);
+	crash_fold(1, 2, same);
+}
+
+static void test_crash_fold_mixed(void **st)
+{
+	(void)st;
+	for (int keep = 0; keep < 2; keep++) {
+		crash_fold(keep, 1, mixed);
+		crash_fold(keep, 2, mixed);
+	}
 }
 
 int main(void)
@@ -197,6 +226,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_crash_fold_drop),
 		cmocka_unit_test(test_crash_fold_keep),
+		cmocka_unit_test(test_crash_fold_mixed),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
