@@ -20,17 +20,21 @@ GUEST_LIB_AOUT_OBJS := $(BUILD)/guests/obj/lib/entry-aout.S.o \
 	$(filter-out %/entry.S.o,$(GUEST_LIB_OBJS))
 # Linked into the snapshot guests only (rule below).
 SNAP_LIB_OBJS := $(BUILD)/guests/obj/lib/snap.c.o
+# And into the merge guests, with the virtio-blk driver (rule below).
+MERGE_LIB_OBJS := $(SNAP_LIB_OBJS) $(BUILD)/guests/obj/lib/vblk.c.o \
+	$(BUILD)/guests/obj/lib/merge.c.o
 
 # Guests: one C file each under guest-tests/, linked with the library.
 GUEST_NAMES := hello cpuid msr portio hlt ram triple unassigned mbinfo spin \
 	virtio_blk paging hypercall snapshot snapshot_disk snapshot_restart \
-	snapshot_refuse snapshot_full snapshot_delete
+	snapshot_refuse snapshot_full snapshot_delete merge_write merge_busy \
+	merge_now merge_export merge_restart
 GUESTS += $(patsubst %,$(BUILD)/guests/%.elf,$(GUEST_NAMES)) \
 	$(BUILD)/guests/mbinfo-aout.elf $(BUILD)/guests/layout.elf
 DEFAULT_GUEST := $(BUILD)/guests/hello.elf
 # Keep the objects: make would delete them as intermediates.
 .SECONDARY: $(patsubst %,$(BUILD)/guests/obj/%.c.o,$(GUEST_NAMES) mbinfo-aout layout) \
-	$(GUEST_LIB_OBJS) $(GUEST_LIB_AOUT_OBJS) $(SNAP_LIB_OBJS)
+	$(GUEST_LIB_OBJS) $(GUEST_LIB_AOUT_OBJS) $(MERGE_LIB_OBJS)
 
 $(BUILD)/guests/obj/%.c.o: guest-tests/%.c guest-tests/lib/guest.h
 	@mkdir -p $(dir $@)
@@ -56,6 +60,15 @@ $(SNAP_GUESTS): $(BUILD)/guests/%.elf: $(BUILD)/guests/obj/%.c.o $(GUEST_LIB_OBJ
 	$(GUEST_CC) $(GUEST_LDFLAGS) -o $@ $< $(GUEST_LIB_OBJS) $(SNAP_LIB_OBJS)
 $(patsubst $(BUILD)/guests/%.elf,$(BUILD)/guests/obj/%.c.o,$(SNAP_GUESTS)) \
 	$(SNAP_LIB_OBJS): guest-tests/lib/snap.h
+
+# The merge guests (issue 6) also link lib/vblk.c and lib/merge.c.
+MERGE_GUESTS := $(patsubst %,$(BUILD)/guests/%.elf,$(filter merge_%,$(GUEST_NAMES)))
+$(MERGE_GUESTS): $(BUILD)/guests/%.elf: $(BUILD)/guests/obj/%.c.o $(GUEST_LIB_OBJS) \
+		$(MERGE_LIB_OBJS) guest-tests/lib/guest.ld
+	$(GUEST_CC) $(GUEST_LDFLAGS) -o $@ $< $(GUEST_LIB_OBJS) $(MERGE_LIB_OBJS)
+$(patsubst $(BUILD)/guests/%.elf,$(BUILD)/guests/obj/%.c.o,$(MERGE_GUESTS)) \
+	$(MERGE_LIB_OBJS): guest-tests/lib/snap.h guest-tests/lib/vblk.h \
+	guest-tests/lib/merge.h
 
 # mbinfo-aout: the mbinfo guest booted through the a.out kludge addresses.
 $(BUILD)/guests/obj/mbinfo-aout.c.o: guest-tests/mbinfo.c guest-tests/lib/guest.h

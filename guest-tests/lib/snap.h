@@ -13,7 +13,7 @@
 #define HC_REPLY_SIZE	4096
 
 /* Statuses the hypercall returns in RAX (include/status.h). */
-enum { HC_EINVAL = -1, HC_ENOSPC = -4, HC_ENOENT = -5, HC_EBUSY = -9,
+enum { HC_EINVAL = -1, HC_ENOSPC = -4, HC_ENOENT = -5, HC_EEXIST = -8, HC_EBUSY = -9,
        HC_ERANGE = -10, HC_EPERM = -11, HC_EFAULT = -14 };
 
 struct hc_result {
