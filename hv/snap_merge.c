@@ -163,6 +163,13 @@ void snap_merge_busy(struct vm *vm)
 	uint64_t now = rdtsc(), max = plat_tsc_hz() / 1000 * CREDIT_MAX_MS;
 	unsigned share = vm->cfg.merge_share ? vm->cfg.merge_share
 					     : CONFIG_MERGE_SHARE_DEFAULT;
+	if (!snap_merge_pending(vm)) {
+		/* no credit saved up while there is nothing to merge: a
+		 * delete must not buy a burst that stalls the guest */
+		mg->last_tsc = 0;
+		mg->credit = 0;
+		return;
+	}
 	if (mg->last_tsc)
 		mg->credit += (int64_t)((now - mg->last_tsc) * share / 100);
 	mg->last_tsc = now;

@@ -39,22 +39,38 @@ static bool task_for(const struct layer *l, const struct layer *k,
 	return true;
 }
 
+/* Is path the layer or the target of one of the n tasks? */
+static bool planned(const struct merge_task *t, unsigned n, const char *path)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (!strcmp(t[i].layer, path) || !strcmp(t[i].into, path))
+			return true;
+	return false;
+}
+
 unsigned merge_plan(const struct layer_graph *g, struct merge_task *out,
 		    unsigned cap, unsigned *branches)
 {
 	unsigned n = 0;
 	*branches = 0;
-	for (unsigned i = 0; i < g->n; i++) {
-		const struct layer *l = &g->l[i];
-		if (l->owner)
-			continue;
-		if (l->children > 1) {
-			(*branches)++;
-			continue;
+	/* commits into the base first: a layer then moves once, not into
+	 * its child and again into the base; a layer in two tasks waits */
+	for (int pass = 0; pass < 2; pass++) {
+		for (unsigned i = 0; i < g->n; i++) {
+			const struct layer *l = &g->l[i];
+			struct merge_task t;
+			if (l->owner || l->tree != pass)
+				continue;
+			if (l->children > 1) {
+				(*branches)++;
+				continue;
+			}
+			int c = only_child(g, i);
+			if (c < 0 || n == cap || !task_for(l, &g->l[c], &t) ||
+			    planned(out, n, t.layer) || planned(out, n, t.into))
+				continue;
+			out[n++] = t;
 		}
-		int c = only_child(g, i);
-		if (c >= 0 && n < cap && task_for(l, &g->l[c], &out[n]))
-			n++;
 	}
 	return n;
 }

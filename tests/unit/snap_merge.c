@@ -131,7 +131,8 @@ static void test_branch_point_kept(void **s)
 	vol_free(v);
 }
 
-/* Two deletes in a row: both layers go, in whatever order. */
+/* Deletes in a row: every layer goes, commits into the base first, no
+ * layer planned twice. */
 static void test_two_deletes(void **s)
 {
 	(void)s;
@@ -141,9 +142,22 @@ static void test_two_deletes(void **s)
 	assert_int_equal(vol_depth(v), 5);
 	assert_int_equal(tree_delete(&v->h, 1), ST_OK);
 	assert_int_equal(tree_delete(&v->h, 3), ST_OK);
+	/* disk.vhd takes leaf-1 first; leaf-3 streams into leaf-4 */
+	struct merge_task t[8];
+	unsigned nb;
+	assert_int_equal(plan(v, t, &nb), 2);
+	assert_int_equal(t[0].kind, MERGE_COMMIT);
+	assert_int_equal(t[1].kind, MERGE_STREAM);
+	assert_int_equal(tree_delete(&v->h, 2), ST_OK);
+	/* now leaf-1 could go either way: it is planned once */
+	assert_int_equal(plan(v, t, &nb), 2);
+	assert_string_equal(t[0].layer, SNAP_DIR "/leaf-1.avhd");
+	assert_string_equal(t[0].into, "disk.vhd");
+	assert_string_equal(t[1].layer, SNAP_DIR "/leaf-2.avhd");
+	assert_string_equal(t[1].into, SNAP_DIR "/leaf-3.avhd");
 	assert_int_equal(vol_merge_all(v, VBLOCK, &merged), ST_OK);
-	assert_int_equal(merged, 2);
-	assert_int_equal(vol_depth(v), 3);
+	assert_int_equal(merged, 3);
+	assert_int_equal(vol_depth(v), 2);
 	vol_check(v);
 	vol_boot(v);
 	vol_check(v);
