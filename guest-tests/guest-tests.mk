@@ -28,7 +28,7 @@ MERGE_LIB_OBJS := $(SNAP_LIB_OBJS) $(BUILD)/guests/obj/lib/vblk.c.o \
 GUEST_NAMES := hello cpuid msr portio hlt ram triple unassigned mbinfo spin \
 	virtio_blk paging hypercall snapshot snapshot_disk snapshot_restart \
 	snapshot_refuse snapshot_full snapshot_delete merge_write merge_busy \
-	merge_now merge_export merge_restart
+	merge_now merge_export merge_restart merge_full
 GUESTS += $(patsubst %,$(BUILD)/guests/%.elf,$(GUEST_NAMES)) \
 	$(BUILD)/guests/mbinfo-aout.elf $(BUILD)/guests/layout.elf
 DEFAULT_GUEST := $(BUILD)/guests/hello.elf

@@ -35,25 +35,48 @@ static void remove_files(const struct merge_host *h, uint32_t id)
 status_t tree_delete(const struct merge_host *h, uint32_t id)
 {
 	status_t st = manifest_remove(h->m, id);
-	if (st || (st = h->store(h->ctx)))
+	if (!st && (st = h->store(h->ctx)) == ST_ENOSPC) {
+		/* a full volume has no room for the new manifest: the files
+		 * go first (a boot drops a snapshot without them), which
+		 * frees the room */
+		remove_files(h, id);
+		st = h->store(h->ctx);
+	}
+	if (st)
 		return st;
 	remove_files(h, id);
 	return ST_OK;
 }
 
-/* A capture a power cut interrupted leaves a node still capturing. */
+static bool has_file(const struct merge_host *h, uint32_t id, const char *ext)
+{
+	const struct bf_opener *op = h->env->opener;
+	struct blockfile *bf;
+	char path[SNAP_PATH_MAX];
+	tree_file(path, id, ext);
+	if (op->open(op->ctx, path, BF_RDONLY, &bf))
+		return false;
+	bf_close(bf);
+	return true;
+}
+
+/* A capture a power cut interrupted leaves a node still capturing; a
+ * delete on a full volume cut after it removed the files, one without
+ * them. Neither can be applied. */
 static status_t drop_unfinished(const struct merge_host *h)
 {
 	char msg[96];
 	bool changed = false;
 	for (unsigned i = 0; i < h->m->count;) {
 		uint32_t id = h->m->node[i].id;
-		if (h->m->node[i].state == SNAP_COMPLETE) {
+		bool done = h->m->node[i].state == SNAP_COMPLETE;
+		if (done && has_file(h, id, "mem") && has_file(h, id, "state")) {
 			i++;
 			continue;
 		}
-		hv_snprintf(msg, sizeof msg, "snapshot %u was not finished when "
-			    "the machine stopped: dropped", id);
+		hv_snprintf(msg, sizeof msg, done ? "snapshot %u lost its files: "
+			    "dropped" : "snapshot %u was not finished when the "
+			    "machine stopped: dropped", id);
 		note(h, msg);
 		remove_files(h, id);
 		manifest_remove(h->m, id);

@@ -3,10 +3,12 @@
  * tree sheds files it no longer names.
  * - tree_recover (boot, after manifest_load, before any chain opens):
  *   finishes journaled merges (merge_recover), drops snapshots whose
- *   capture never completed, then collects garbage.
+ *   capture never completed or whose files are gone, then collects
+ *   garbage.
  * - tree_gc: removes files of snapshots/ the tree does not need: leaves
  *   no layer walk reaches, their fold journals, N.mem/N.state of no node.
- * - tree_delete: the node leaves the tree (stored), then its files go;
+ * - tree_delete: the node leaves the tree (stored), then its files go
+ *   (on a full volume the files go first, to make room for the store);
  *   its disk layer stays until a merge folds it away.
  * - tree_new_leaf: a new differencing leaf snapshots/leaf-K.avhd under a
  *   layer (the caller names it in the tree and stores).

@@ -56,8 +56,11 @@ static status_t alloc_block(struct vhd *v, uint32_t blk, uint32_t first,
 		st = sync_point(v);
 	free(bm);
 	if (st) {
-		/* best effort: cut a half-written extension back off */
-		bf_resize(v->bf, v->footer_off + VHD_FOOTER_SIZE);
+		/* best effort: cut a half-written extension back off, and
+		 * flush so that the file system frees its space now (a full
+		 * volume needs it back for the next write) */
+		if (!bf_resize(v->bf, v->footer_off + VHD_FOOTER_SIZE))
+			bf_flush(v->bf);
 		return st;
 	}
 	v->footer_off = new_footer;

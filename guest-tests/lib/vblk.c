@@ -98,6 +98,12 @@ void vblk_write(uint64_t sector, const void *src, unsigned n)
 	ASSERTF(st == 0, "writing %u sectors at %llu: status %d", n, sector, st);
 }
 
+int vblk_try_write(uint64_t sector, const void *src, unsigned n)
+{
+	ASSERTF(n && n <= VBLK_MAX_SECTORS, "vblk_write of %u sectors", n);
+	return request(T_OUT, sector, (void *)src, n * VBLK_SECTOR);
+}
+
 void vblk_flush(void)
 {
 	int st = request(T_FLUSH, 0, NULL, 0);

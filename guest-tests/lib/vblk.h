@@ -21,6 +21,8 @@ uint64_t vblk_capacity(void);
 void vblk_read(uint64_t sector, void *buf, unsigned n);
 void vblk_write(uint64_t sector, const void *buf, unsigned n);
 void vblk_flush(void);
+/* A write whose failure the guest expects: the status byte (0 = OK). */
+int vblk_try_write(uint64_t sector, const void *src, unsigned n);
 
 /* Sector `sector` as pattern `tag` ('A', 'B', ...) leaves it: a text head
  * "merge TAG SECTOR" for people, then words that depend on tag and sector,

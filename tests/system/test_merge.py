@@ -30,13 +30,14 @@ TIMEOUT = 300       # seconds for one run of hvrun
 # which B covers N/2 (the layer the merges take), then C; the base disk's
 # VHD block size (the snapshot layers inherit it) and size.
 # The merge thread (hv/snap_merge.c) moves 256 KiB a step and, for a guest
-# that never halts, banks up to 50 ms of merge time, counted in TSC ticks:
-# right after a delete one burst runs at once. On QEMU (about 40 MB/s of
-# merge) B is 8 MiB, which outlasts that burst, so the guest sees its merge
-# pending (SEES_PENDING). Bochs's TSC follows its instruction count, so its
-# slow disk costs the merge almost no TSC time: any B it can afford (each
-# block the guest allocates on the volume takes seconds there) is merged in
-# that first burst. There B is 16 KiB across two 64 KiB blocks.
+# that never halts, gets merge_share (10%) of the time, counted in TSC
+# ticks and banked up to 50 ms while a merge is pending. On QEMU (about
+# 40 MB/s of merge) B is 8 MiB, which outlasts many polls, so the guest
+# sees its merge pending (SEES_PENDING). Bochs's TSC follows its
+# instruction count, so its slow disk costs the merge little TSC time: a B
+# it can afford (each block the guest allocates on the volume takes
+# seconds there) may be merged before the guest looks. There B is 16 KiB
+# across two 64 KiB blocks.
 LAYOUT = {"amd": {"n": 32768, "at": 0, "block": "64K", "size": "32M"},
           "intel": {"n": 64, "at": 128 - 32, "block": "64K", "size": "2M"}}
 SEES_PENDING = {"amd": True, "intel": False}
@@ -322,3 +323,4 @@ def test_merge_resumes_after_restart(cpu, tmp_path):
     files = extract_volume(volume, str(tmp_path / "files-2"))
     check_chain(files, after[0], 2, lay, "AB")
     assert not os.path.exists(os.path.join(files, before[1])), before[1]
+

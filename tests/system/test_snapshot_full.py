@@ -20,7 +20,7 @@ def mtools(*args):
                           stderr=subprocess.STDOUT).stdout.decode()
 
 
-def nearly_full_volume(path, kernel):
+def nearly_full_volume(path, kernel, left_free=LEFT_FREE):
     subprocess.run(["/usr/bin/python3", MKVOLUME, "--output", path, "--efi", HV_EFI,
                     "--kernel", kernel], check=True)
     fs = "%s@@1M" % path
@@ -28,7 +28,7 @@ def nearly_full_volume(path, kernel):
                .group(1).replace(" ", ""))
     filler = path + ".filler"
     with open(filler, "wb") as f:
-        f.truncate(free - LEFT_FREE)
+        f.truncate(free - left_free)
     mtools("mcopy", "-i", fs, filler, "::filler")
     os.unlink(filler)
 

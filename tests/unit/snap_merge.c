@@ -288,6 +288,25 @@ static void test_user_layers_kept(void **s)
 	vol_free(v);
 }
 
+/* A snapshot whose files are gone (a delete on a full volume removes
+ * them before its store) is dropped at the next boot; its layer merges. */
+static void test_snapshot_without_files_dropped(void **s)
+{
+	(void)s;
+	struct vol *v = vol_new();
+	unsigned merged;
+	vol_snapshots(v, 2, 4);
+	assert_int_equal(v->t->op.remove(v->t->op.ctx, SNAP_DIR "/1.mem"), ST_OK);
+	vol_boot(v);
+	assert_null(manifest_find(&v->m, 1));
+	assert_non_null(manifest_find(&v->m, 2));
+	assert_null(memfs_find(&v->t->fs, SNAP_DIR "/1.state"));
+	assert_int_equal(vol_merge_all(v, VBLOCK, &merged), ST_OK);
+	assert_int_equal(merged, 1);
+	vol_check(v);
+	vol_free(v);
+}
+
 static void test_norm(void **s)
 {
 	(void)s;
@@ -313,6 +332,7 @@ int main(void)
 		cmocka_unit_test(test_delete_only_snapshot_commits_leaf),
 		cmocka_unit_test(test_leaf_commit_abandoned),
 		cmocka_unit_test(test_user_layers_kept),
+		cmocka_unit_test(test_snapshot_without_files_dropped),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
