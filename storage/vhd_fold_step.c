@@ -136,30 +136,47 @@ static status_t put_run(struct vhd_fold *f, uint64_t s, uint32_t n,
 	return ST_OK;
 }
 
-/* Reads parent block blk's bitmap, then its data from the first to the
- * last sector it holds, in one read (not the whole block: blocks are
- * often sparse, and unwritten sectors cost a read on a volume where new
- * blocks are zero-filled). */
+/* A hole in a parent block shorter than this (sectors) is read through:
+ * one read costs less than two there. Longer ones are skipped: on the
+ * boot volume a new block's unwritten sectors are zeros on the medium,
+ * and reading them would cost as much as data. */
+#define READ_GAP 128u
+
+/* Sectors [lo, hi) of parent block data into the step's buffer. */
+static status_t read_range(struct vhd_fold *f, uint64_t data, uint32_t lo,
+			   uint32_t hi)
+{
+	struct vhd *par = f->c->layer[f->k];
+	return bf_read(par->bf, data + (uint64_t)lo * VHD_SECTOR,
+		       f->buf + par->bitmap_bytes + (size_t)lo * VHD_SECTOR,
+		       (size_t)(hi - lo) * VHD_SECTOR);
+}
+
+/* Reads parent block blk's bitmap, then the runs of sectors it holds
+ * (runs closer than READ_GAP in one read). */
 static status_t read_block(struct vhd_fold *f, uint32_t blk)
 {
 	struct vhd *par = f->c->layer[f->k];
-	uint32_t pspb = par->block_size / VHD_SECTOR, lo = pspb, hi = 0;
+	uint32_t pspb = par->block_size / VHD_SECTOR, lo = 0, hi = 0;
 	uint64_t data = vhd_block_data(par, blk);
 	status_t st;
 
 	if ((st = bf_read(par->bf, data - par->bitmap_bytes, f->buf,
 			  par->bitmap_bytes)))
 		return st;
-	for (uint32_t i = 0; i < pspb; i++)
-		if (bm_test(f->buf, i)) {
-			lo = lo < i ? lo : i;
-			hi = i + 1;
+	for (uint32_t i = 0; i < pspb; i++) {
+		if (!bm_test(f->buf, i))
+			continue;
+		if (hi && i - hi >= READ_GAP) {
+			if ((st = read_range(f, data, lo, hi)))
+				return st;
+			hi = 0;
 		}
-	if (!hi)
-		return ST_OK;
-	return bf_read(par->bf, data + (uint64_t)lo * VHD_SECTOR,
-		       f->buf + par->bitmap_bytes + (size_t)lo * VHD_SECTOR,
-		       (size_t)(hi - lo) * VHD_SECTOR);
+		if (!hi)
+			lo = i;
+		hi = i + 1;
+	}
+	return hi ? read_range(f, data, lo, hi) : ST_OK;
 }
 
 /* Copies the sectors of parent block blk that the child lacks now. */
@@ -267,6 +284,38 @@ static status_t publish(struct vhd_fold *f)
 	return st ? st : vhd_flush(child);
 }
 
+/* The parent blocks of [from, to) that hold data, in the order they lie
+ * in the parent's file (a layer's blocks lie in the order the guest
+ * first wrote them; reading them in file order lets the medium stream).
+ * Only when each child block lies within one parent block: a child
+ * block's copies must come together (cblk_last_is). */
+static status_t visit_order(struct vhd_fold *f, uint32_t from, uint32_t to,
+			    uint32_t **out, uint32_t *n)
+{
+	struct vhd *par = f->c->layer[f->k];
+	uint32_t *o = malloc(((size_t)(to - from) + 1) * sizeof(*o)), k = 0;
+
+	if (!o)
+		return ST_ENOMEM;
+	for (uint32_t b = from; b < to; b++)
+		if (vhd_block_data(par, b))
+			o[k++] = b;
+	if (fold_child(f)->block_size <= par->block_size) {
+		/* Shell sort (gaps n/2, n/4, ...): no qsort here */
+		for (uint32_t gap = k / 2; gap; gap /= 2)
+			for (uint32_t i = gap; i < k; i++)
+				for (uint32_t j = i; j >= gap &&
+				     par->bat[o[j - gap]] > par->bat[o[j]]; j -= gap) {
+					uint32_t t = o[j];
+					o[j] = o[j - gap];
+					o[j - gap] = t;
+				}
+	}
+	*out = o;
+	*n = k;
+	return ST_OK;
+}
+
 status_t vhd_fold_step(struct vhd_fold *f, uint64_t max_bytes, bool *done)
 {
 	struct vhd *par = f->c->layer[f->k], *child = fold_child(f);
@@ -276,12 +325,16 @@ status_t vhd_fold_step(struct vhd_fold *f, uint64_t max_bytes, bool *done)
 
 	while (end < par->nblocks && (!budget || budget < max_bytes))
 		budget += vhd_block_data(par, end++) ? par->block_size : 0;
+	uint32_t *order = NULL, n = 0;
 	f->ncblk = 0;
-	if ((st = reserve(f, f->next, end)))
+	if ((st = reserve(f, f->next, end)) ||
+	    (st = visit_order(f, f->next, end, &order, &n))) {
+		vhd_extend_undo(child, old);
 		return st;
-	for (uint32_t b = f->next; !st && b < end; b++)
-		if (vhd_block_data(par, b))
-			st = copy_block(f, b);
+	}
+	for (uint32_t i = 0; !st && i < n; i++)
+		st = copy_block(f, order[i]);
+	free(order);
 	if (!st)
 		st = close_copy(f);
 	if (st) {
