@@ -11,6 +11,7 @@
 #include "hv/snap.h"
 #include "hv/snap_internal.h"
 #include "hv/vm.h"
+#include "snapshot/layers.h"
 #include "storage/vhd_ops.h"
 
 /* Splits "WHICH PATH" into which (SNAP_NAME_MAX) and path. */
@@ -40,6 +41,13 @@ status_t snap_export(struct vm *vm, const char *arg, char *reply, size_t cap)
 	if (!split(arg, which, path)) {
 		hv_snprintf(reply, cap, "usage: snapshot export ID|NAME PATH "
 			    "(a path on the boot volume)");
+		return ST_EINVAL;
+	}
+	char norm[SNAP_PATH_MAX];
+	if (!layers_norm(path, norm) ||
+	    !strncmp(norm, SNAP_DIR "/", sizeof SNAP_DIR)) {
+		/* the tree's directory: its garbage collection would take it */
+		hv_snprintf(reply, cap, "export to a path outside %s/", SNAP_DIR);
 		return ST_EINVAL;
 	}
 	if (!(n = snap_find(vm->snap, which, reply, cap)))
