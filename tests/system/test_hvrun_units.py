@@ -6,6 +6,7 @@ import importlib.util
 import io
 import os
 import re
+import struct
 import subprocess
 import sys
 
@@ -98,7 +99,15 @@ def test_mkvolume(tmp_path):
                     "--disk", str(disk)],
                    check=True)
     gpt = subprocess.run(["sgdisk", "-p", img], stdout=subprocess.PIPE, check=True).stdout.decode()
-    assert re.search(r"(?m)^\s+1\s+2048\s+\d+\s+.*EF00", gpt), gpt
+    part = re.search(r"(?m)^\s+1\s+2048\s+(\d+)\s+.*EF00", gpt)
+    assert part, gpt
+    # The file system ends with its partition, not over the backup GPT
+    # (the firmware refuses writes past the partition).
+    with open(img, "rb") as f:
+        f.seek(1048576)
+        bpb = f.read(512)
+    sectors, = struct.unpack_from("<I", bpb, 32)
+    assert sectors == int(part.group(1)) - 2048 + 1, (sectors, gpt)
     tgt = img + "@@1048576"
     ls = subprocess.run(["mdir", "-i", tgt, "-b", "-/", "::/"], stdout=subprocess.PIPE,
                         env=mtools_env(), check=True).stdout.decode().split()
