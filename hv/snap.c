@@ -66,11 +66,11 @@ status_t snap_open(struct vm *vm)
 		       s->m.count == 1 ? "" : "s");
 	}
 	snap_merge_host(vm, &s->merge.host);
-	s->merge.stale = true;
 	/* after a power cut: journaled merges, unfinished snapshots */
 	if (!s->broken && (st = tree_recover(&s->merge.host)))
 		hv_log("snapshot tree: recovery after the last stop failed: %s",
 		       status_str(st));
+	snap_merge_plan(vm); /* the file system work before the guest runs */
 	return ST_OK;
 }
 

@@ -79,6 +79,8 @@ status_t snap_disk_swap(struct vm *vm, const char *leaf);
 /* Merges of deleted snapshots' layers (hv/snap_merge.c). */
 struct merge_host;
 void snap_merge_host(struct vm *vm, struct merge_host *h);
+/* Plans the merges now (the VM's start: not in the guest's time). */
+void snap_merge_plan(struct vm *vm);
 /* The tree changed: abandon the merge in progress, plan again. */
 void snap_merge_changed(struct vm *vm);
 /* Something to merge now (not waiting to retry after a failure). */

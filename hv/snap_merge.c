@@ -74,7 +74,7 @@ void snap_merge_changed(struct vm *vm)
 }
 
 /* Remakes the plan (and drops files nobody needs any more). */
-static void replan(struct vm *vm)
+void snap_merge_plan(struct vm *vm)
 {
 	struct snapshots *s = vm->snap;
 	struct snap_merger *mg = &s->merge;
@@ -110,7 +110,7 @@ static bool merge_some(struct vm *vm, uint64_t bytes)
 	bool done = false;
 	status_t st;
 	if (mg->stale)
-		replan(vm);
+		snap_merge_plan(vm);
 	if (!mg->nplan || (mg->retry_tsc && rdtsc() < mg->retry_tsc))
 		return false;
 	if (!mg->active) {
@@ -197,7 +197,7 @@ status_t snap_merge_now(struct vm *vm, char *reply, size_t cap)
 	 * plan that would not shrink */
 	for (unsigned round = 0; round < LAYERS_MAX; round++) {
 		if (mg->stale)
-			replan(vm);
+			snap_merge_plan(vm);
 		if (!mg->nplan)
 			break;
 		if (!merge_some(vm, UINT64_MAX)) {
@@ -219,7 +219,7 @@ status_t snap_merge_status(struct vm *vm, char *reply, size_t cap)
 	if (st)
 		return st;
 	if (mg->stale && !mg->active)
-		replan(vm);
+		snap_merge_plan(vm);
 	len = (size_t)hv_snprintf(reply, cap, mg->nplan ?
 				  "LAYER INTO DONE LEFT STATE" :
 				  "no merges pending");
