@@ -49,17 +49,28 @@ $(BUILD)/guests/obj/lib/entry-aout.S.o: guest-tests/lib/entry.S
 $(BUILD)/guests/%.elf: $(BUILD)/guests/obj/%.c.o $(GUEST_LIB_OBJS) guest-tests/lib/guest.ld
 	$(GUEST_CC) $(GUEST_LDFLAGS) -o $@ $< $(GUEST_LIB_OBJS)
 
-# The snapshot guests, the hypercall guest and bench's snap_bench and
-# merge_io also link
+# The snapshot guests, the hypercall guest and bench's snap_bench also link
 # lib/snap.c (the hypercall and the snapshot commands, lib/snap.h); a static
 # pattern rule, so it wins over the one above.
 SNAP_GUESTS := $(patsubst %,$(BUILD)/guests/%.elf,\
-	$(filter snapshot% hypercall,$(GUEST_NAMES)) snap_bench merge_io)
+	$(filter-out snapshot_disk,$(filter snapshot% hypercall,$(GUEST_NAMES))) \
+	snap_bench)
 $(SNAP_GUESTS): $(BUILD)/guests/%.elf: $(BUILD)/guests/obj/%.c.o $(GUEST_LIB_OBJS) \
 		$(SNAP_LIB_OBJS) guest-tests/lib/guest.ld
 	$(GUEST_CC) $(GUEST_LDFLAGS) -o $@ $< $(GUEST_LIB_OBJS) $(SNAP_LIB_OBJS)
 $(patsubst $(BUILD)/guests/%.elf,$(BUILD)/guests/obj/%.c.o,$(SNAP_GUESTS)) \
 	$(SNAP_LIB_OBJS): guest-tests/lib/snap.h
+
+# snapshot_disk and bench's merge_io: lib/snap.c and the virtio-blk
+# driver lib/vblk.c.
+VBLK_OBJ := $(BUILD)/guests/obj/lib/vblk.c.o
+VBLK_GUESTS := $(BUILD)/guests/snapshot_disk.elf $(BUILD)/guests/merge_io.elf
+$(VBLK_GUESTS): $(BUILD)/guests/%.elf: $(BUILD)/guests/obj/%.c.o \
+		$(GUEST_LIB_OBJS) $(SNAP_LIB_OBJS) $(VBLK_OBJ) guest-tests/lib/guest.ld
+	$(GUEST_CC) $(GUEST_LDFLAGS) -o $@ $< $(GUEST_LIB_OBJS) $(SNAP_LIB_OBJS) \
+		$(VBLK_OBJ)
+$(patsubst $(BUILD)/guests/%.elf,$(BUILD)/guests/obj/%.c.o,$(VBLK_GUESTS)): \
+	guest-tests/lib/snap.h guest-tests/lib/vblk.h
 
 # The merge guests (issue 6) also link lib/vblk.c and lib/merge.c.
 MERGE_GUESTS := $(patsubst %,$(BUILD)/guests/%.elf,$(filter merge_%,$(GUEST_NAMES)))

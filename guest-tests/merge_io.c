@@ -1,8 +1,8 @@
 /* merge_io: the guest of bench/merge_guest_bench.py: its disk throughput
  * while the hypervisor merges a deleted snapshot's layer, or, with
  * "mode=baseline" on the command line, the same run without the delete.
- * Drives the virtio-blk disk at 00:01.0 (legacy interface, virtio 1.x
- * 4.1.4.8; split virtqueue 2.7), one 64 KiB request at a time:
+ * Drives the virtio-blk disk at 00:01.0 (lib/vblk.c), one 64 KiB request
+ * at a time:
  *   snapshot create (1); FILL_MIB written (they land in leaf-1);
  *   snapshot create (2); 1 MiB written (into leaf-2);
  *   mode=delete: `snapshot delete 1`, which queues the commit of leaf-1
@@ -18,13 +18,8 @@
  * that broke the disk fails the run. Each snapshot is waited for until
  * complete before going on, so no capture overlaps the workload. */
 #include "snap.h"
+#include "vblk.h"
 
-enum { REG_GUEST_FEATURES = 0x04, REG_QUEUE_PFN = 0x08, REG_QUEUE_SIZE = 0x0c,
-       REG_QUEUE_SEL = 0x0e, REG_NOTIFY = 0x10, REG_STATUS = 0x12 };
-enum { S_ACK = 1, S_DRIVER = 2, S_DRIVER_OK = 4 };
-enum { T_IN = 0, T_OUT = 1, T_FLUSH = 4 };
-enum { D_NEXT = 1, D_WRITE = 2 };
-#define QSIZE		256
 #define CHUNK		(64u << 10)
 #define SPC		(CHUNK / 512)		/* sectors per chunk */
 #define MIB		(1u << 20)
@@ -34,69 +29,7 @@ enum { D_NEXT = 1, D_WRITE = 2 };
 #define WORK_MIB	16u	/* default of "work=MIB" */
 #define POLLS		200000u
 
-struct desc {
-	uint64_t addr;
-	uint32_t len;
-	uint16_t flags, next;
-} __attribute__((packed));
-
-struct req_hdr {
-	uint32_t type, reserved;
-	uint64_t sector;
-} __attribute__((packed));
-
-static uint8_t ring[3 * 4096] __attribute__((aligned(4096)));
-static struct desc *const desc = (struct desc *)ring;
-static volatile uint16_t *const avail = (volatile uint16_t *)(ring + 4096);
-static volatile uint16_t *const used = (volatile uint16_t *)(ring + 8192);
-static uint16_t io, next_avail;
-static struct req_hdr hdr;
-static volatile uint8_t status;
 static uint8_t buf[CHUNK] __attribute__((aligned(4096)));
-
-static uint32_t pci_read(unsigned slot, unsigned off)
-{
-	outl(0xcf8, 0x80000000u | (slot << 11) | (off & 0xfc));
-	return inl(0xcfc);
-}
-
-/* One request on buf (len 0: none); the device takes it while the
- * notify exits, so the loop below rarely spins. */
-static int request(uint32_t type, uint64_t sector, uint32_t len)
-{
-	hdr = (struct req_hdr){ type, 0, sector };
-	status = 0xee;
-	desc[0] = (struct desc){ (uint32_t)&hdr, sizeof hdr, D_NEXT, 1 };
-	desc[1] = (struct desc){ (uint32_t)buf, len,
-				 (uint16_t)(D_NEXT | (type == T_IN ? D_WRITE : 0)), 2 };
-	desc[2] = (struct desc){ (uint32_t)&status, 1, D_WRITE, 0 };
-	if (!len)
-		desc[0].next = 2;
-	uint16_t seen = used[1];
-	avail[2 + next_avail % QSIZE] = 0;
-	next_avail++;
-	__asm__ volatile("" ::: "memory");
-	avail[1] = next_avail;
-	outw(io + REG_NOTIFY, 0);
-	for (unsigned spin = 0; used[1] == seen; spin++)
-		ASSERTF(spin < 200000000u, "request %u at sector %llu never completed",
-			type, sector);
-	return status;
-}
-
-static void init_device(void)
-{
-	ASSERT_EQ(pci_read(1, 0), 0x10011af4);
-	io = (uint16_t)(pci_read(1, 0x10) & ~3u);
-	outb(io + REG_STATUS, 0);
-	outb(io + REG_STATUS, S_ACK);
-	outb(io + REG_STATUS, S_ACK | S_DRIVER);
-	outl(io + REG_GUEST_FEATURES, 0);
-	outw(io + REG_QUEUE_SEL, 0);
-	ASSERT_EQ(inw(io + REG_QUEUE_SIZE), QSIZE);
-	outl(io + REG_QUEUE_PFN, (uint32_t)ring >> 12);
-	outb(io + REG_STATUS, S_ACK | S_DRIVER | S_DRIVER_OK);
-}
 
 /* Each sector starts with its number and a tag, the rest a pattern of
  * both (not zeros: a merge must copy real data). */
@@ -114,14 +47,14 @@ static void stamp(uint64_t sector, uint32_t tag)
 static void write_chunk(uint64_t sector, uint32_t tag)
 {
 	stamp(sector, tag);
-	ASSERT_EQ(request(T_OUT, sector, CHUNK), 0);
+	ASSERT_EQ(vblk_io(1, sector, buf, CHUNK), 0);
 }
 
 /* Reads a chunk; checks the first words of each sector only (the guest
  * runs under TCG: a full compare would weigh on the timing). */
 static void read_chunk(uint64_t sector, uint32_t tag)
 {
-	ASSERT_EQ(request(T_IN, sector, CHUNK), 0);
+	ASSERT_EQ(vblk_io(0, sector, buf, CHUNK), 0);
 	for (unsigned s = 0; s < SPC; s++) {
 		const uint32_t *w = (const uint32_t *)(buf + s * 512);
 		ASSERTF(w[0] == (uint32_t)(sector + s) && w[1] == tag,
@@ -134,7 +67,7 @@ static void write_range(uint64_t sector, uint32_t mib, uint32_t tag)
 {
 	for (uint32_t i = 0; i < mib * (MIB / CHUNK); i++)
 		write_chunk(sector + (uint64_t)i * SPC, tag);
-	ASSERT_EQ(request(T_FLUSH, 0, 0), 0);
+	vblk_flush();
 }
 
 static unsigned snapshot(const char *name)
@@ -188,7 +121,7 @@ static uint64_t workload(uint32_t mib, uint64_t *bytes)
 		write_chunk(WORK_SECTOR + (uint64_t)i * SPC, 3);
 		read_chunk((uint64_t)(i * 37u % (FILL_MIB * (MIB / CHUNK))) * SPC, 1);
 	}
-	ASSERT_EQ(request(T_FLUSH, 0, 0), 0);
+	vblk_flush();
 	*bytes = 2ull * n * CHUNK;
 	return rdtsc() - t0;
 }
@@ -209,7 +142,7 @@ void guest_main(const struct mb_info *mbi)
 	ASSERTF(!strcmp(del, "1") || !strcmp(del, "2"), "delete=%s: expected 1 or 2",
 		del);
 	hc_init();
-	init_device();
+	vblk_init();
 	hz = tsc_hz();
 	id[0] = snapshot("one");
 	write_range(0, FILL_MIB, 1);

@@ -98,6 +98,11 @@ void vblk_write(uint64_t sector, const void *src, unsigned n)
 	ASSERTF(st == 0, "writing %u sectors at %llu: status %d", n, sector, st);
 }
 
+int vblk_io(int write, uint64_t sector, void *data, uint32_t len)
+{
+	return request(write ? T_OUT : T_IN, sector, data, len);
+}
+
 int vblk_try_write(uint64_t sector, const void *src, unsigned n)
 {
 	ASSERTF(n && n <= VBLK_MAX_SECTORS, "vblk_write of %u sectors", n);

@@ -21,6 +21,9 @@ uint64_t vblk_capacity(void);
 void vblk_read(uint64_t sector, void *buf, unsigned n);
 void vblk_write(uint64_t sector, const void *buf, unsigned n);
 void vblk_flush(void);
+/* One request of len bytes (a multiple of 512) at data, which must stay
+ * put until it returns; the status byte (0 = OK). */
+int vblk_io(int write, uint64_t sector, void *data, uint32_t len);
 /* A write whose failure the guest expects: the status byte (0 = OK). */
 int vblk_try_write(uint64_t sector, const void *src, unsigned n);
 
