@@ -59,13 +59,9 @@ static void phase2(void)
 
 void guest_main(const struct mb_info *mbi)
 {
-	char phase[8];
 	layout_init(mbi);
-	ASSERTF(mb_arg(mbi, "phase", phase, sizeof phase), "no phase= on the command line");
-	if (!strcmp(phase, "1"))
+	if (layout_phase(mbi) == 1)
 		phase1();
-	else if (!strcmp(phase, "2"))
-		phase2();
 	else
-		fail(__FILE__, __LINE__, "phase=%s: expected 1 or 2", phase);
+		phase2();
 }

@@ -48,6 +48,15 @@ char want_abc(uint64_t s)
 	return within(s, 5, 9) ? 'C' : want_ab(s);
 }
 
+unsigned layout_phase(const struct mb_info *mbi)
+{
+	char phase[8];
+	ASSERTF(mb_arg(mbi, "phase", phase, sizeof phase), "no phase= on the command line");
+	ASSERTF(!strcmp(phase, "1") || !strcmp(phase, "2"), "phase=%s: expected 1 or 2",
+		phase);
+	return (unsigned)(phase[0] - '0');
+}
+
 void layout_expect(char (*want)(uint64_t), const char *when)
 {
 	pattern_expect(layout_at, layout_n * 3 / 2, want, when);

@@ -23,6 +23,9 @@ extern uint64_t layout_n, layout_at;
 /* Reads sectors= and at=, starts the hypercall and the disk; checks that the disk
  * holds the whole layout. */
 void layout_init(const struct mb_info *mbi);
+/* The command line's `phase=1` or `phase=2` (guests the test runs twice
+ * on one volume); fails the guest on anything else. */
+unsigned layout_phase(const struct mb_info *mbi);
 char want_a(uint64_t sector);
 char want_ab(uint64_t sector);
 char want_abc(uint64_t sector);
