@@ -28,7 +28,7 @@ struct snap_merger {
 	struct merge *active;
 	struct layer_graph *graph;
 	struct merge_task plan[MERGE_PLAN_MAX];
-	unsigned nplan, nbranch;
+	unsigned nplan;
 	bool stale;             /* the tree or its layers changed */
 	status_t err;           /* why the last attempt stopped */
 	uint64_t retry_tsc;     /* not before this TSC after a failure */

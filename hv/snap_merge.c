@@ -93,8 +93,8 @@ void snap_merge_plan(struct vm *vm)
 	/* first: a leftover naming the base would block its commit */
 	if (!s->job.active)
 		tree_gc(&mg->host, mg->graph);
-	mg->nplan = merge_plan(mg->graph, mg->plan, MERGE_PLAN_MAX,
-			       &mg->nbranch);
+	unsigned branches; /* `merge status` lists them from the graph */
+	mg->nplan = merge_plan(mg->graph, mg->plan, MERGE_PLAN_MAX, &branches);
 }
 
 static const char *why(status_t st)
