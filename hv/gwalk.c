@@ -9,6 +9,7 @@
 #define ADDR_MASK 0x000ffffffffff000ull
 #define PF_P 1u
 #define CR4_SMEP (1ull << 20)
+#define CR4_LA57 (1ull << 12) /* 5-level paging (SDM vol. 3, 4.5) */
 
 static status_t read_entry(const struct gmem *gm, uint64_t addr, bool wide,
 			   uint64_t *e)
@@ -57,7 +58,7 @@ status_t gwalk(const struct gmem *gm, const struct gwalk_regs *r,
 {
 	bool wide = (r->cr4 & CR4_PAE) != 0;
 	bool lm = (r->efer & EFER_LMA) != 0;
-	int levels = lm ? 4 : (wide ? 3 : 2);
+	int levels = lm ? ((r->cr4 & CR4_LA57) ? 5 : 4) : (wide ? 3 : 2);
 	uint64_t table = wide ? (lm ? r->cr3 & ADDR_MASK : r->cr3 & 0xffffffe0ull)
 			      : r->cr3 & 0xfffff000ull;
 	uint64_t w = 1, u = 1, e = 0;

@@ -1,7 +1,7 @@
 # hv.mk: sources of the hypervisor image and the unit tests of the
 # portable core (included by the top Makefile).
 
-HV_PORTABLE := hv/npt.c hv/gmem.c hv/config.c hv/multiboot.c hv/decode.c \
+HV_PORTABLE := hv/npt.c hv/gmem.c hv/config.c hv/multiboot.c hv/linux_boot.c hv/decode.c \
 	hv/gwalk.c hv/lib/fmt.c hv/bus.c hv/vtimer.c include/status.c
 
 HV_SRCS += boot/efi_main.c boot/plat_mem.c boot/plat_file.c \

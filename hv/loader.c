@@ -1,11 +1,13 @@
 /* loader.c: puts the configured guest into a new VM: reads the kernel
- * (and initrd, as multiboot module 1) from the boot volume and loads it
- * like `qemu-system-x86_64 -kernel`. The multiboot command line is
- * "<kernel> <cmdline>", as QEMU makes it.
+ * and initrd from the boot volume and loads them like `qemu-system-x86_64
+ * -kernel -initrd -append`: a Linux bzImage through the boot protocol
+ * (linux_boot.h), or a multiboot v1 kernel with the initrd as module 1
+ * and the command line "<kernel> <cmdline>", as QEMU makes it.
  * Environment: service loop, boot services (file reads). */
 #include <string.h>
 #include "hv/hv.h"
 #include "hv/lib/fmt.h"
+#include "hv/linux_boot.h"
 #include "hv/log.h"
 #include "hv/multiboot.h"
 #include "hv/platform.h"
@@ -32,35 +34,59 @@ static void drop_file(struct file *f)
 	f->data = NULL;
 }
 
-status_t vm_load_guest(struct vm *vm)
+static status_t load_multiboot(struct vm *vm, struct file *kernel,
+			       struct file *initrd, struct cpu_state *cs,
+			       char *err, size_t errlen)
 {
 	static char cmdline[CONFIG_CMDLINE_MAX + CONFIG_PATH_MAX + 2];
+	hv_snprintf(cmdline, sizeof cmdline, "%s %s", vm->cfg.kernel,
+		    vm->cfg.cmdline);
+	struct mb_module mod = { initrd->data, initrd->size, vm->cfg.initrd };
+	struct mb_image img = { kernel->data, kernel->size, cmdline, &mod,
+				initrd->data ? 1 : 0, vm->map, vm->nmap };
+	return mb_load(&vm->mem, &img, cs, err, errlen);
+}
+
+static status_t load_linux(struct vm *vm, struct file *kernel,
+			   struct file *initrd, struct cpu_state *cs,
+			   char *err, size_t errlen)
+{
+	struct linux_image img = { kernel->data, kernel->size, initrd->data,
+				   initrd->size, vm->cfg.cmdline, vm->map,
+				   vm->nmap, vm->rsdp };
+	return linux_load(&vm->mem, &img, cs, err, errlen);
+}
+
+/* A Linux bzImage (the boot protocol's header) or a multiboot v1 kernel. */
+status_t vm_load_guest(struct vm *vm)
+{
 	struct file kernel = { 0 }, initrd = { 0 };
-	struct mb_module mod = { 0 };
 	struct cpu_state cs;
+	const char *kind;
 	char err[160];
 	status_t st;
 	if ((st = read_file("kernel", vm->cfg.kernel, &kernel)))
 		goto out;
 	if (vm->cfg.initrd[0] && (st = read_file("initrd", vm->cfg.initrd, &initrd)))
 		goto out;
-	st = ST_EUNSUPP;
-	if (!mb_detect(kernel.data, kernel.size)) {
-		hv_log("kernel '%s' has no multiboot header: only multiboot v1 "
-		       "kernels can be loaded", vm->cfg.kernel);
+	if (linux_detect(kernel.data, kernel.size)) {
+		kind = "linux";
+		st = load_linux(vm, &kernel, &initrd, &cs, err, sizeof err);
+	} else if (mb_detect(kernel.data, kernel.size)) {
+		kind = "multiboot";
+		st = load_multiboot(vm, &kernel, &initrd, &cs, err, sizeof err);
+	} else {
+		hv_log("kernel '%s' is neither a Linux bzImage nor a multiboot v1 "
+		       "kernel", vm->cfg.kernel);
+		st = ST_EUNSUPP;
 		goto out;
 	}
-	hv_snprintf(cmdline, sizeof cmdline, "%s %s", vm->cfg.kernel,
-		    vm->cfg.cmdline);
-	mod = (struct mb_module){ initrd.data, initrd.size, vm->cfg.initrd };
-	struct mb_image img = { kernel.data, kernel.size, cmdline, &mod,
-				initrd.data ? 1 : 0, vm->map, vm->nmap };
-	if ((st = mb_load(&vm->mem, &img, &cs, err, sizeof err))) {
+	if (st) {
 		hv_log("cannot load '%s': %s", vm->cfg.kernel, err);
 		goto out;
 	}
 	vcpu_ops->set_state(&vm->vcpu[0], &cs);
-	hv_log("loaded multiboot kernel '%s', entry 0x%llx", vm->cfg.kernel,
+	hv_log("loaded %s kernel '%s', entry 0x%llx", kind, vm->cfg.kernel,
 	       (unsigned long long)cs.rip);
 out:
 	drop_file(&initrd);

@@ -47,6 +47,7 @@ void exit_memory_fault(struct vcpu *v, uint64_t gpa, bool write, bool fetch_acce
 		       write ? "write" : "read", (unsigned long long)gpa,
 		       n > 0 ? code[0] : 0, n > 1 ? code[1] : 0, n > 2 ? code[2] : 0,
 		       n > 3 ? code[3] : 0);
+		vcpu_ops->dump(v);
 		vm_stop(v->vm, VM_FAULT, 0, "cannot emulate access to 0x%llx",
 			(unsigned long long)gpa);
 		return;

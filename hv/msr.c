@@ -46,7 +46,10 @@ static const struct msr_rule rules[] = {
 	{ MSR_FS_BASE, MSR_FS_BASE, K_STATE, VR_FS_BASE, 0, 0 },
 	{ MSR_GS_BASE, MSR_GS_BASE, K_STATE, VR_GS_BASE, 0, 0 },
 	{ MSR_KERNEL_GS_BASE, MSR_KERNEL_GS_BASE, K_STATE, VR_KGS_BASE, 0, 0 },
+	{ 0xc0010010, 0xc0010010, K_CONST, 0, 0, true }, /* AMD SYSCFG */
 	{ 0xc0010015, 0xc0010015, K_CONST, 0, 0, true }, /* AMD HWCR */
+	/* AMD interrupt-pending message: no C1E, which Linux probes on K8. */
+	{ 0xc0010055, 0xc0010055, K_CONST, 0, 0, true },
 	/* AMD VM_CR: SVM disabled and locked (APM vol. 2, 15.30.1). */
 	{ 0xc0010114, 0xc0010114, K_CONST, 0, 0x18, true },
 };
@@ -59,9 +62,18 @@ static const struct msr_rule *find_rule(uint32_t msr)
 	return NULL;
 }
 
-static bool canonical(uint64_t a)
+/* Base-address MSRs take addresses canonical for the processor's
+ * linear-address width (CPUID 0x80000008 EAX[15:8]: 48, or 57 with
+ * 5-level paging), whether or not CR4.LA57 is on (SDM vol. 4, 2.1). */
+static bool canonical(struct vcpu *v, uint64_t a)
 {
-	return (uint64_t)((int64_t)(a << 16) >> 16) == a;
+	uint32_t r[4];
+	cpuid_guest(v, 0x80000008u, 0, r);
+	unsigned bits = (r[0] >> 8) & 0xff;
+	if (bits < 48 || bits > 64)
+		bits = 48;
+	unsigned shift = 64 - bits;
+	return shift == 0 || (uint64_t)((int64_t)(a << shift) >> shift) == a;
 }
 
 /* Changing LME while paging is on is #GP (SDM vol. 3, 10.8.5). */
@@ -100,7 +112,7 @@ static bool msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
 	switch (r->kind) {
 	case K_STATE:
 		if (r->where != VR_PAT && r->where != VR_SYSENTER_CS &&
-		    !canonical(val))
+		    !canonical(v, val))
 			return false;
 		vcpu_set_reg(v, (enum vreg)r->where, val);
 		return true;

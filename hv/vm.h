@@ -20,9 +20,12 @@
 #define VM_MAX_MAP 8
 /* Guest RAM above this address moves above 4 GiB (PCI hole). */
 #define VM_LOW_RAM_LIMIT 0xc0000000ull
-/* The BIOS area: guest ROM holding the ACPI tables (hv/acpi.c). */
-#define VM_BIOS_BASE 0xe0000ull
-#define VM_BIOS_SIZE 0x20000ull
+/* The expansion-ROM and BIOS area: guest ROM holding the ACPI tables
+ * (hv/acpi.c) and, below them, no option ROMs (zeros). ROM rather than
+ * open bus, so that scans for ROM and table signatures (Linux's
+ * probe_roms and iBFT search compare memory in place) read it directly. */
+#define VM_BIOS_BASE 0xc0000ull
+#define VM_BIOS_SIZE 0x40000ull
 
 enum vm_stop { VM_RUNNING, VM_EXIT_CODE, VM_POWER_OFF, VM_RESET, VM_FAULT };
 

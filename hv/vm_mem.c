@@ -38,9 +38,8 @@ static void add_range(struct vm *vm, uint64_t base, uint64_t size,
 }
 
 /* A PC's map: 640 KiB of conventional memory (there is no BIOS, so no
- * EBDA; mem_lower is 640 as QEMU reports it), the BIOS area 0xE0000-
- * 0xFFFFF reserved (it holds the ACPI tables, read-only to the guest, as
- * a ROM), RAM from 1 MiB, and what does not fit below 3 GiB above 4 GiB. */
+ * EBDA; mem_lower is 640 as QEMU reports it), the ROM area 0xC0000-
+ * 0xFFFFF reserved (it holds the ACPI tables, read-only to the guest), RAM from 1 MiB, and what does not fit below 3 GiB above 4 GiB. */
 static void build_map(struct vm *vm)
 {
 	uint64_t low = vm_low_ram(vm);

@@ -164,6 +164,23 @@ static void test_long_mode(void **state)
 	expect_pf(&regs_lm, 0xc0000000ull, GW_USER, PF_P | PF_U);
 }
 
+/* 5-level paging (CR4.LA57, SDM vol. 3, 4.5): one more table above the
+ * PML4, indexed by linear bits 56:48, as Linux uses when the CPU has it. */
+static void test_five_level(void **state)
+{
+	(void)state;
+	struct gwalk_regs r = regs_lm;
+	r.cr4 |= 1ull << 12;
+	put64(&fg, 0x1000 + 0x111 * 8, 0x2000 | P | W);   /* PML5E for 0xff11... */
+	put64(&fg, 0x2000 + 0 * 8, 0x3000 | P | W);       /* PML4E 0 */
+	put64(&fg, 0x3000 + 0 * 8, 0x4000 | P | W);       /* PDPTE 0 */
+	put64(&fg, 0x4000 + 0 * 8, 0x00000000 | PS | P | W); /* 2 MiB at 0 */
+	expect_ok(&r, 0xff110000000c1234ull, GW_WRITE, 0xc1234);
+	expect_pf(&r, 0xff120000000c1234ull, 0, 0);           /* PML5E absent */
+	/* Without LA57 the same table is a PML4 and bits 47:39 index it. */
+	expect_pf(&regs_lm, 0xff110000000c1234ull, 0, 0);
+}
+
 /* Rights: W and U must be set at every level; CR0.WP decides whether
  * supervisor writes honour W (SDM vol. 3, 4.6). */
 static void test_rights(void **state)
@@ -279,6 +296,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_32bit_pse, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pae, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_long_mode, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_five_level, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rights, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fetch_flag, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tables_outside_ram, setup,
