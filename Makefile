@@ -43,6 +43,7 @@ include hv/hv.mk
 -include snapshot/snapshot.mk
 -include bench/bench.mk
 -include guest-tests/guest-tests.mk
+-include guest-tests/linux/linux.mk
 
 hv: $(BUILD)/hv.efi
 tools: $(HOST_TOOLS)
