@@ -86,5 +86,5 @@ image: all $(BUILD)/hv-usb.img
 clean:
 	rm -rf $(BUILD)
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD) -name '*.d' -type f 2>/dev/null)
 -include guest-tests/pc/pc.mk
