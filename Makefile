@@ -32,8 +32,8 @@ UNIT_TESTS :=
 HOST_TOOLS :=
 GUESTS :=
 
-.PHONY: all deps test unit run image clean
-all: deps hv tools guests unit
+.PHONY: all deps test test-slow unit run image clean
+all: deps hv tools guests unit linux-guest
 
 deps:
 	@tools/install-deps
@@ -76,10 +76,21 @@ $(BUILD)/hv.efi: $(BUILD)/hv.so
 		--target efi-app-x86_64 --subsystem=10 $< $@
 
 test: all
-	$(PYTHON) -m pytest -n 2 -p no:cacheprovider tests
+	$(PYTHON) -m pytest -n 2 -p no:cacheprovider -m "not slow" tests
 
+# The tests marked slow (Linux under Bochs: several minutes each).
+test-slow: all
+	$(PYTHON) -m pytest -n 2 -p no:cacheprovider -m slow tests
+
+# The default guest: Debian's Linux on an ext4 root in a VHD (linux.mk).
+# Its disk persists in build/linux/run-root.vhd; the boot volume (with
+# any snapshots) is fresh on each run.
+LINUX_CMDLINE := console=ttyS0 root=/dev/vda quiet
 run: all
-	tools/hvrun --cpu amd --kernel $(DEFAULT_GUEST)
+	@test -f $(BUILD)/linux/run-root.vhd || cp $(BUILD)/linux/root.vhd $(BUILD)/linux/run-root.vhd
+	tools/hvrun --cpu amd --mem 256M --timeout 86400 --kernel $(BUILD)/linux/vmlinuz \
+		--initrd $(BUILD)/linux/initrd.img --disk $(BUILD)/linux/run-root.vhd \
+		--append "$(LINUX_CMDLINE)" --set hypercall_user=yes
 
 image: all $(BUILD)/hv-usb.img
 

@@ -73,15 +73,45 @@ static void topology(struct vcpu *v, uint32_t leaf, uint32_t sub, uint32_t r[4])
 		r[2] |= (sub + 1) << 8;
 }
 
-static void xsave_leaf(uint32_t sub, uint32_t r[4])
+/* Bytes of an XSAVE area holding the components in `xcr0`: standard
+ * form (each at its fixed offset) or compacted (XSAVEC: packed in
+ * order, some aligned to 64). Legacy area and header are 576 bytes
+ * (SDM vol. 1, 13.4 and 13.4.3). */
+static uint32_t xsave_size(uint64_t xcr0, bool compacted)
+{
+	uint32_t size = 576;
+	for (unsigned i = 2; i < 63; i++) {
+		uint32_t c[4];
+		if (!((xcr0 >> i) & 1))
+			continue;
+		cpuid(0xd, i, c);
+		if (!compacted) {
+			if (c[1] + c[0] > size)
+				size = c[1] + c[0];
+			continue;
+		}
+		if (c[2] & 2)
+			size = (size + 63) & ~63u;
+		size += c[0];
+	}
+	return size;
+}
+
+/* Leaf 0xD describes the guest's XCR0, not the host's: the sizes the
+ * processor reports follow the XCR0 in force when CPUID runs, which in
+ * the exit handler is the host's. */
+static void xsave_leaf(struct vcpu *v, uint32_t sub, uint32_t r[4])
 {
 	uint64_t mask = fpu_guest_xcr0_mask();
 	if (sub == 0) {
 		r[0] &= (uint32_t)mask;
 		r[3] &= (uint32_t)(mask >> 32);
+		r[1] = xsave_size(v->xcr0 & mask, false);
+		r[2] = xsave_size(mask, false);
 	} else if (sub == 1) {
 		r[0] &= 0x7; /* XSAVEOPT, XSAVEC, XGETBV1; no XSAVES */
-		r[1] = r[2] = r[3] = 0;
+		r[1] = xsave_size(v->xcr0 & mask, true);
+		r[2] = r[3] = 0;
 	} else if (sub < 64 && !((mask >> sub) & 1)) {
 		r[0] = r[1] = r[2] = r[3] = 0;
 	}
@@ -128,7 +158,7 @@ void cpuid_guest(struct vcpu *v, uint32_t leaf, uint32_t sub, uint32_t r[4])
 			r[0] = r[1] = r[2] = r[3] = 0;
 		}
 		break;
-	case 0xd: xsave_leaf(sub, r); break;
+	case 0xd: xsave_leaf(v, sub, r); break;
 	case 0x80000001u:
 		r[2] &= ~E1_ECX_DROP;
 		r[3] &= ~E1_EDX_DROP;

@@ -76,6 +76,18 @@ static bool canonical(struct vcpu *v, uint64_t a)
 	return shift == 0 || (uint64_t)((int64_t)(a << shift) >> shift) == a;
 }
 
+/* The MSRs that hold linear addresses; STAR, SFMASK, PAT and
+ * SYSENTER_CS hold other things and take any value. */
+static bool holds_address(unsigned reg)
+{
+	switch (reg) {
+	case VR_FS_BASE: case VR_GS_BASE: case VR_KGS_BASE: case VR_LSTAR:
+	case VR_CSTAR: case VR_SYSENTER_ESP: case VR_SYSENTER_EIP:
+		return true;
+	}
+	return false;
+}
+
 /* Changing LME while paging is on is #GP (SDM vol. 3, 10.8.5). */
 static bool efer_write(struct vcpu *v, uint64_t val)
 {
@@ -111,8 +123,7 @@ static bool msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
 		return v->lapic && lapic_wrmsr(v->lapic, msr, val);
 	switch (r->kind) {
 	case K_STATE:
-		if (r->where != VR_PAT && r->where != VR_SYSENTER_CS &&
-		    !canonical(v, val))
+		if (holds_address(r->where) && !canonical(v, val))
 			return false;
 		vcpu_set_reg(v, (enum vreg)r->where, val);
 		return true;

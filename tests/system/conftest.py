@@ -26,6 +26,9 @@ SLOT_DIR = os.path.join(tempfile.gettempdir(), "hv-emulator-slots")
 def pytest_configure(config):
     config.addinivalue_line("markers", "emulator: boots a full-system emulator "
                             "(at most two run at once, see emulator_slot)")
+    config.addinivalue_line("markers", "slow: minutes per run (Linux under "
+                            "Bochs); `make test` leaves them out, `make "
+                            "test-slow` runs them")
 
 
 @contextlib.contextmanager
