@@ -11,6 +11,7 @@
 #include "hv/log.h"
 #include "hv/multiboot.h"
 #include "hv/platform.h"
+#include "hv/vclock.h"
 #include "hv/vm.h"
 
 struct file {
@@ -47,12 +48,39 @@ static status_t load_multiboot(struct vm *vm, struct file *kernel,
 	return mb_load(&vm->mem, &img, cs, err, errlen);
 }
 
+/* Linux learns the TSC's rate from the command line: an unmodified
+ * kernel has no other way to ask this hypervisor (KVM and Hyper-V have
+ * their own interfaces), and calibrating against emulated timers whose
+ * every read is an exit fails under load; the kernel then falls back to
+ * the ACPI PM timer, which costs an exit per clock read. The TSC is the
+ * host's, unmodified and invariant, hence "reliable". A command line
+ * that already says something about the TSC is left alone. */
+static bool says_tsc(const char *c)
+{
+	for (const char *w = c; *w; w++)
+		if ((w == c || w[-1] == ' ') && !strncmp(w, "tsc", 3) &&
+		    (w[3] == '=' || w[3] == '_'))
+			return true;
+	return false;
+}
+
+static const char *linux_cmdline(struct vm *vm)
+{
+	static char line[CONFIG_CMDLINE_MAX + 64];
+	const char *c = vm->cfg.cmdline;
+	if (says_tsc(c))
+		return c;
+	hv_snprintf(line, sizeof line, "%s%stsc_early_khz=%llu tsc=reliable", c,
+		    c[0] ? " " : "", (unsigned long long)(vclock_hz(vm) / 1000));
+	return line;
+}
+
 static status_t load_linux(struct vm *vm, struct file *kernel,
 			   struct file *initrd, struct cpu_state *cs,
 			   char *err, size_t errlen)
 {
 	struct linux_image img = { kernel->data, kernel->size, initrd->data,
-				   initrd->size, vm->cfg.cmdline, vm->map,
+				   initrd->size, linux_cmdline(vm), vm->map,
 				   vm->nmap, vm->rsdp };
 	return linux_load(&vm->mem, &img, cs, err, errlen);
 }
