@@ -28,3 +28,10 @@ bench-merge: $(BUILD)/bench/merge_bench $(BUILD)/hvdisk
 .PHONY: bench-merge-guest
 bench-merge-guest: $(BUILD)/hv.efi $(BUILD)/guests/merge_io.elf $(BUILD)/hvdisk
 	$(PYTHON) bench/merge_guest_bench.py
+
+# `make bench-linux-boot`: the Linux guest's boot to its shell under the
+# hypervisor (QEMU TCG, AMD-V) against the same kernel, initrd and disk
+# booted directly by QEMU TCG (bench/README.md).
+.PHONY: bench-linux-boot
+bench-linux-boot: $(BUILD)/hv.efi linux-guest
+	$(PYTHON) bench/linux_boot_bench.py

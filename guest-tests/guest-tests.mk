@@ -94,8 +94,12 @@ $(BUILD)/guests/layout.elf: $(BUILD)/guests/obj/layout.c.o $(GUEST_LIB_OBJS) gue
 		-Wl,-T,guest-tests/lib/layout.ld -o $@ $< $(GUEST_LIB_OBJS)
 
 # The USB stick image: GPT, one EFI system partition with the hypervisor as
-# EFI/BOOT/BOOTX64.EFI, hv.cfg (console on stop) and the default guest.
-$(BUILD)/hv-usb.img: $(BUILD)/hv.efi $(DEFAULT_GUEST) tools/mkvolume
+# EFI/BOOT/BOOTX64.EFI, hv.cfg (console on stop) and the default guest, the
+# Linux guest of linux.mk with its root disk (as `make run` boots it).
+$(BUILD)/hv-usb.img: $(BUILD)/hv.efi $(BUILD)/linux/vmlinuz $(BUILD)/linux/initrd.img \
+		$(BUILD)/linux/root.vhd tools/mkvolume
 	rm -f $@
 	tools/mkvolume --output $@ --efi $(BUILD)/hv.efi \
-		--kernel $(DEFAULT_GUEST) --memory 256M --on-stop console
+		--kernel $(BUILD)/linux/vmlinuz --initrd $(BUILD)/linux/initrd.img \
+		--disk $(BUILD)/linux/root.vhd --cmdline "console=ttyS0 root=/dev/vda quiet" \
+		--memory 256M --on-stop console --set hypercall_user=yes

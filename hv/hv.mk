@@ -15,7 +15,7 @@ HV_SRCS += boot/efi_main.c boot/plat_mem.c boot/plat_file.c \
 	svm/svm.c svm/svm_exit.c svm/svm_entry.S \
 	vmx/vmx.c vmx/vmx_vmcs.c vmx/vmx_vcpu.c vmx/vmx_exit.c vmx/vmx_entry.S
 
-HV_UNIT_NAMES := npt gmem multiboot config decode gwalk fmt
+HV_UNIT_NAMES := npt gmem multiboot linux_boot config decode gwalk fmt
 UNIT_TESTS += $(addprefix $(BUILD)/unit/hv_,$(HV_UNIT_NAMES))
 
 $(BUILD)/unit/hv_%: tests/unit/hv_%.c $(HV_PORTABLE) tests/unit/fake_mem.h | deps

@@ -75,17 +75,19 @@ def test_volume_persists(tmp_path):
 @pytest.mark.emulator
 def test_usb_image(tmp_path):
     """`make image` writes build/hv-usb.img: GPT, an EFI system partition
-    with the hypervisor, hv.cfg and the default guest; a copy of it boots
-    as a USB stick."""
+    with the hypervisor, hv.cfg and the default guest (the Linux guest with
+    its root disk); a copy of it boots as a USB stick."""
     subprocess.run(["make", "-s", "build/hv-usb.img"], cwd=ROOT, check=True,
                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     img = os.path.join(ROOT, "build", "hv-usb.img")
     gpt = subprocess.run(["sgdisk", "-p", img], stdout=subprocess.PIPE, check=True).stdout.decode()
     assert re.search(r"(?m)^\s+1\s+2048\s+\d+\s+.*EF00", gpt), gpt
     files = mdir(img)
-    assert {"::/EFI/BOOT/BOOTX64.EFI", "::/hello.elf", "::/hv.cfg"} <= files, files
+    assert {"::/EFI/BOOT/BOOTX64.EFI", "::/vmlinuz", "::/initrd.img", "::/root.vhd",
+            "::/hv.cfg"} <= files, files
     cfg = mtype(img, "/hv.cfg")
-    assert re.search(r"(?m)^kernel = hello\.elf$", cfg), cfg
+    assert re.search(r"(?m)^kernel = vmlinuz$", cfg), cfg
+    assert re.search(r"(?m)^disk = root\.vhd$", cfg), cfg
     assert re.search(r"(?m)^on_stop = console$", cfg), cfg
     with open(os.path.join(ROOT, "build", "hv.efi"), "rb") as f:
         hv = f.read()
