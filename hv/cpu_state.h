@@ -40,4 +40,19 @@ struct cpu_state {
 	uint32_t halted;
 };
 
+/* The state a loader hands a kernel: everything zero but the reset
+ * values of RFLAGS, XCR0, DR6, DR7 and PAT, flat 4 GiB segments with
+ * code at selector 0x10 (access and flags `code_attr`) and data at 0x18,
+ * and unused LDTR and a busy TSS, which VM entry requires. */
+static inline void cpu_state_flat(struct cpu_state *cs, uint16_t code_attr)
+{
+	*cs = (struct cpu_state){ .rflags = 0x2, .xcr0 = 1, .dr6 = 0xffff0ff0,
+				  .dr7 = 0x400, .pat = 0x0007040600070406ull };
+	for (int s = 0; s < NR_SEGS; s++)
+		cs->seg[s] = (struct seg){ 0x18, 0xc93, 0xffffffff, 0 };
+	cs->seg[SEG_CS] = (struct seg){ 0x10, code_attr, 0xffffffff, 0 };
+	cs->seg[SEG_LDTR] = (struct seg){ 0, 0x82, 0xffff, 0 };
+	cs->seg[SEG_TR] = (struct seg){ 0, 0x8b, 0xffff, 0 };
+}
+
 #endif

@@ -203,25 +203,14 @@ static status_t build_gdt(struct gmem *gm)
  * the zero page, entry at the kernel's load address + 0x200. */
 static void entry_state(struct cpu_state *cs)
 {
-	memset(cs, 0, sizeof *cs);
+	cpu_state_flat(cs, 0xa9b); /* 64-bit code */
 	cs->gpr[RSI] = LINUX_ZERO_PAGE;
 	cs->rip = LINUX_KERNEL_BASE + 0x200;
-	cs->rflags = 0x2;
 	cs->cr0 = 0x80000031; /* PG, NE, ET, PE */
 	cs->cr3 = LINUX_PAGE_TABLES;
 	cs->cr4 = 0x20; /* PAE */
 	cs->efer = 0x500; /* LME, LMA */
-	cs->xcr0 = 1;
-	cs->dr6 = 0xffff0ff0;
-	cs->dr7 = 0x400;
-	cs->pat = 0x0007040600070406ull;
-	for (int s = 0; s < NR_SEGS; s++)
-		cs->seg[s] = (struct seg){ 0x18, 0xc93, 0xffffffff, 0 };
-	cs->seg[SEG_CS] = (struct seg){ 0x10, 0xa9b, 0xffffffff, 0 };
-	cs->seg[SEG_LDTR] = (struct seg){ 0, 0x82, 0xffff, 0 };
-	cs->seg[SEG_TR] = (struct seg){ 0, 0x8b, 0xffff, 0 };
 	cs->gdtr = (struct dtable){ LINUX_GDT, 0x1f };
-	cs->idtr = (struct dtable){ 0, 0 };
 }
 
 status_t linux_load(struct gmem *gm, const struct linux_image *img,

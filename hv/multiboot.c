@@ -214,21 +214,11 @@ static status_t write_info(struct gmem *gm, const struct mb_image *img,
 /* Section 3.2: 32-bit protected mode, flat segments, paging off. */
 static void entry_state(struct cpu_state *cs, uint32_t entry, uint32_t mbi)
 {
-	memset(cs, 0, sizeof *cs);
+	cpu_state_flat(cs, 0xc9b); /* 32-bit code */
 	cs->gpr[RAX] = MB_BOOTLOADER_MAGIC;
 	cs->gpr[RBX] = mbi;
 	cs->rip = entry;
-	cs->rflags = 0x2;
 	cs->cr0 = 0x11; /* PE, ET */
-	cs->xcr0 = 1;
-	cs->dr6 = 0xffff0ff0;
-	cs->dr7 = 0x400;
-	cs->pat = 0x0007040600070406ull;
-	for (int s = 0; s < NR_SEGS; s++)
-		cs->seg[s] = (struct seg){ 0x18, 0xc93, 0xffffffff, 0 };
-	cs->seg[SEG_CS] = (struct seg){ 0x10, 0xc9b, 0xffffffff, 0 };
-	cs->seg[SEG_LDTR] = (struct seg){ 0, 0x82, 0xffff, 0 };
-	cs->seg[SEG_TR] = (struct seg){ 0, 0x8b, 0xffff, 0 };
 	cs->gdtr.limit = 0xffff;
 	cs->idtr.limit = 0xffff;
 }
