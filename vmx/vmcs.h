@@ -65,6 +65,7 @@ enum vmcs_field {
 #define PIN_PREEMPT_TIMER (1u << 6)
 #define PROC_INTR_WINDOW (1u << 2)
 #define PROC_NMI_WINDOW (1u << 22)
+#define PROC_TSC_OFFSET (1u << 3)
 #define PROC_HLT_EXIT (1u << 7)
 #define PROC_MWAIT_EXIT (1u << 10)
 #define PROC_CR3_LOAD (1u << 15)

@@ -17,8 +17,10 @@ static status_t set_controls(struct vcpu *v)
 	const struct vmx_caps *c = &vmx_caps;
 	uint32_t pin = PIN_EXT_INT_EXIT | PIN_NMI_EXIT | PIN_PREEMPT_TIMER |
 		       (c->pin[1] & PIN_VIRTUAL_NMIS);
-	uint32_t proc = PROC_HLT_EXIT | PROC_MWAIT_EXIT | PROC_MONITOR_EXIT |
-			PROC_UNCOND_IO | PROC_SECONDARY;
+	/* TSC offsetting: a restored snapshot's TSC goes on from its value
+	 * (SDM vol. 3, 26.6.5); it is 0 until then. */
+	uint32_t proc = PROC_TSC_OFFSET | PROC_HLT_EXIT | PROC_MWAIT_EXIT |
+			PROC_MONITOR_EXIT | PROC_UNCOND_IO | PROC_SECONDARY;
 	uint32_t proc2 = PROC2_EPT | PROC2_UNRESTRICTED;
 	uint32_t exit = EXIT_HOST_64 | EXIT_SAVE_PAT | EXIT_LOAD_PAT |
 			EXIT_SAVE_EFER | EXIT_LOAD_EFER;
