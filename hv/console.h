@@ -12,6 +12,11 @@ void console_loop(const struct vm_config *cfg);
  * escape key Ctrl-] switches to the hypervisor console and back
  * (hv/console_mux.c). */
 int console_input(struct vm *vm);
+/* Reads what the host console has typed: the escape key and the
+ * hypervisor console's lines are handled at once, guest bytes queue
+ * (4 KiB) for console_input. Call it even when the guest takes no
+ * input, so that Ctrl-] always works. */
+void console_poll(struct vm *vm);
 /* Prints a command's reply a line at a time as `hv: ` lines (the reply
  * is cut into lines in place). */
 void console_print_reply(char *reply);

@@ -65,7 +65,12 @@ static void console_key(struct vm *vm, int c)
 	}
 }
 
-int console_input(struct vm *vm)
+/* Guest-bound bytes read from the firmware but not yet taken by the
+ * guest's UART (whose FIFO fills when the guest does not read it). */
+static uint8_t guest_queue[4096];
+static size_t queue_head, queue_len;
+
+void console_poll(struct vm *vm)
 {
 	int c;
 	while ((c = plat_console_getc()) >= 0) {
@@ -75,11 +80,22 @@ int console_input(struct vm *vm)
 			say(in_console ? "\r\nhv: hypervisor console (Ctrl-] returns "
 					 "to the guest; try help)\r\nhv> "
 				       : "\r\nhv: back to the guest\r\n");
-			continue;
-		}
-		if (!in_console)
-			return c;
-		console_key(vm, c);
+		} else if (in_console) {
+			console_key(vm, c);
+		} else if (queue_len < sizeof guest_queue) {
+			guest_queue[(queue_head + queue_len++) % sizeof guest_queue] =
+				(uint8_t)c;
+		} /* else lost, as a UART overrun loses it */
 	}
-	return -1;
+}
+
+int console_input(struct vm *vm)
+{
+	console_poll(vm);
+	if (!queue_len)
+		return -1;
+	int c = guest_queue[queue_head];
+	queue_head = (queue_head + 1) % sizeof guest_queue;
+	queue_len--;
+	return c;
 }

@@ -152,6 +152,7 @@ static void uart_poll(struct device *dev)
 {
 	struct uart *u = (struct uart *)dev;
 	int c;
+	console_poll(dev->vm); /* Ctrl-] works while the guest reads nothing */
 	while (u->s.rx_count < FIFO_SIZE && (c = console_input(dev->vm)) >= 0)
 		rx_push(u, (uint8_t)c);
 	update_irq(u);

@@ -29,3 +29,15 @@ def test_console_escape_takes_and_applies_a_snapshot(cpu):
         assert line in err, "missing %r in\n%r" % (line, res)
     assert any(re.fullmatch(r"hv: 1 - fromhost (capturing|complete) \d+ \d+ \*", e)
                for e in err), res
+
+
+@pytest.mark.emulator
+def test_console_escape_when_the_guest_reads_nothing():
+    """A guest that never reads COM1 (spin) lets its receive FIFO fill up;
+    Ctrl-] behind the bytes it left still reaches the hypervisor console,
+    which is when a user needs it most (to apply a snapshot)."""
+    send = b"x" * 100 + ESC + b"vm info\r" + ESC
+    res = hvrun("amd", guest("spin"), "--mem", "16M", send=send,
+                wait_for=b"spinning forever", timeout=60)
+    assert res.rc == 124, res
+    assert "hv: vendor svm" in res.err.splitlines(), res

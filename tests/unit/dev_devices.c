@@ -34,6 +34,11 @@ int console_input(struct vm *vm)
 	return plat_console_getc();
 }
 
+void console_poll(struct vm *vm)
+{
+	(void)vm; /* the fake console has no escape key */
+}
+
 static unsigned irq4_level, irq4_changes;
 
 void irq_set(struct vm *vm, unsigned irq, bool level)
