@@ -53,8 +53,10 @@ static status_t load_multiboot(struct vm *vm, struct file *kernel,
  * their own interfaces), and calibrating against emulated timers whose
  * every read is an exit fails under load; the kernel then falls back to
  * the ACPI PM timer, which costs an exit per clock read. The TSC is the
- * host's, unmodified and invariant, hence "reliable". A command line
- * that already says something about the TSC is left alone. */
+ * host's, unmodified and invariant, hence "reliable". The options go
+ * first, so that the user's own come later (and win) and none lands
+ * after a "--" (which hands the rest to init). A command line that
+ * already says something about the TSC is left alone. */
 static bool says_tsc(const char *c)
 {
 	for (const char *w = c; *w; w++)
@@ -70,8 +72,8 @@ static const char *linux_cmdline(struct vm *vm)
 	const char *c = vm->cfg.cmdline;
 	if (says_tsc(c))
 		return c;
-	hv_snprintf(line, sizeof line, "%s%stsc_early_khz=%llu tsc=reliable", c,
-		    c[0] ? " " : "", (unsigned long long)(vclock_hz(vm) / 1000));
+	hv_snprintf(line, sizeof line, "tsc_early_khz=%llu tsc=reliable%s%s",
+		    (unsigned long long)(vclock_hz(vm) / 1000), c[0] ? " " : "", c);
 	return line;
 }
 
