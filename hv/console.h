@@ -8,9 +8,9 @@
 struct vm;
 
 void console_loop(const struct vm_config *cfg);
-/* The next byte the host console has for the guest's COM1, or -1; the
- * escape key Ctrl-] switches to the hypervisor console and back
- * (hv/console_mux.c). */
+/* The next byte typed for the guest's COM1, from the queue console_poll
+ * fills, or -1; the escape key Ctrl-] switches to the hypervisor console
+ * and back (hv/console_mux.c). */
 int console_input(struct vm *vm);
 /* Reads what the host console has typed: the escape key and the
  * hypervisor console's lines are handled at once, guest bytes queue
