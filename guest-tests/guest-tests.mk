@@ -28,7 +28,7 @@ MERGE_LIB_OBJS := $(SNAP_LIB_OBJS) $(BUILD)/guests/obj/lib/vblk.c.o \
 GUEST_NAMES := hello cpuid msr portio hlt ram triple unassigned mbinfo spin \
 	virtio_blk paging hypercall snapshot snapshot_disk snapshot_restart \
 	snapshot_refuse snapshot_full snapshot_delete merge_write merge_busy \
-	merge_now merge_export merge_restart merge_full
+	merge_now merge_export merge_restart merge_full disk_stop
 GUESTS += $(patsubst %,$(BUILD)/guests/%.elf,$(GUEST_NAMES)) \
 	$(BUILD)/guests/mbinfo-aout.elf $(BUILD)/guests/layout.elf
 DEFAULT_GUEST := $(BUILD)/guests/hello.elf
@@ -61,10 +61,11 @@ $(SNAP_GUESTS): $(BUILD)/guests/%.elf: $(BUILD)/guests/obj/%.c.o $(GUEST_LIB_OBJ
 $(patsubst $(BUILD)/guests/%.elf,$(BUILD)/guests/obj/%.c.o,$(SNAP_GUESTS)) \
 	$(SNAP_LIB_OBJS): guest-tests/lib/snap.h
 
-# snapshot_disk and bench's merge_io: lib/snap.c and the virtio-blk
+# snapshot_disk, disk_stop and bench's merge_io: lib/snap.c and the virtio-blk
 # driver lib/vblk.c.
 VBLK_OBJ := $(BUILD)/guests/obj/lib/vblk.c.o
-VBLK_GUESTS := $(BUILD)/guests/snapshot_disk.elf $(BUILD)/guests/merge_io.elf
+VBLK_GUESTS := $(BUILD)/guests/snapshot_disk.elf $(BUILD)/guests/merge_io.elf \
+	$(BUILD)/guests/disk_stop.elf
 $(VBLK_GUESTS): $(BUILD)/guests/%.elf: $(BUILD)/guests/obj/%.c.o \
 		$(GUEST_LIB_OBJS) $(SNAP_LIB_OBJS) $(VBLK_OBJ) guest-tests/lib/guest.ld
 	$(GUEST_CC) $(GUEST_LDFLAGS) -o $@ $< $(GUEST_LIB_OBJS) $(SNAP_LIB_OBJS) \

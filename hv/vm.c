@@ -24,6 +24,7 @@
 #include "hv/platform.h"
 #include "hv/vm.h"
 #include "hv/x86.h"
+#include "storage/vhd_chain.h"
 
 #define POLL_INTERVAL_US 10000
 
@@ -148,9 +149,27 @@ fail:
 	return st;
 }
 
-void vm_destroy(struct vm *vm)
+/* The teardown every stop goes through (exit code, power-off, fault,
+ * reset, console poweroff; DESIGN.md section 3): the capture in progress
+ * is completed, the merge left at its step boundary, and the disk chain
+ * flushed and closed, so that the firmware's file cache holds nothing
+ * when the machine powers off or the VM starts again. Only a power cut
+ * may lose a write the guest was told is done. */
+void vm_close_files(struct vm *vm)
 {
 	snap_close(vm);
+	if (!vm->disk)
+		return;
+	status_t st = vhd_chain_flush(vm->disk);
+	if (st)
+		hv_log("disk: cannot flush at stop: %s", status_str(st));
+	vm_disk_close(vm->disk);
+	vm->disk = NULL;
+}
+
+void vm_destroy(struct vm *vm)
+{
+	vm_close_files(vm);
 	for (unsigned i = 0; i < vm->nvcpus; i++) {
 		vcpu_ops->vcpu_destroy(&vm->vcpu[i]);
 		if (vm->vcpu[i].fpu_area)
@@ -166,9 +185,6 @@ void vm_destroy(struct vm *vm)
 			free(d);
 	}
 	vm->ndevs = 0;
-	if (vm->disk)
-		vm_disk_close(vm->disk);
-	vm->disk = NULL;
 	vm_mem_destroy(vm);
 }
 

@@ -63,6 +63,10 @@ static inline uint64_t vm_low_ram(const struct vm *vm)
 
 status_t vm_create(struct vm *vm, const struct vm_config *cfg);
 void vm_destroy(struct vm *vm);
+/* Flushes and closes every file the VM holds open (the disk chain, the
+ * capture in progress, a merge at its step boundary); vm_destroy does
+ * it first. Needed before the machine powers off without a destroy. */
+void vm_close_files(struct vm *vm);
 /* Runs until the VM stops; vm->stop says why. */
 void vm_run(struct vm *vm);
 /* Asks the VM to stop (first reason wins); safe from exit handlers. */

@@ -10,6 +10,7 @@ import subprocess
 import pytest
 
 from .conftest import CPUS, ROOT, guest, hvrun
+from .test_merge import pattern
 
 HVDISK = os.path.join(ROOT, "build", "hvdisk")
 
@@ -64,3 +65,40 @@ def test_missing_parent_is_refused(tmp_path):
     assert res.rc == 2, res
     assert "base.vhd" in res.err and "hv: " not in res.err, res
     assert digest(leaf) == before
+
+
+STOPS = {"exit": (7, "vm exit code 7"),
+         "s5": (0, "vm powered off"),
+         "triple": (125, "vm stopped: triple fault")}
+
+
+@pytest.mark.emulator
+@pytest.mark.parametrize("cpu", CPUS)
+@pytest.mark.parametrize("way", sorted(STOPS))
+def test_acknowledged_writes_survive_every_stop(cpu, way, tmp_path):
+    """The disk_stop guest writes 160 sectors (one run of them in a block it
+    allocates) without a flush and stops at once by the debug-exit port, by
+    ACPI S5 or by a triple fault, with on_stop = poweroff as hvrun writes
+    it: every write is in the VHD afterwards, read by hvdisk and by
+    qemu-img, and the VHD checks clean."""
+    disk = str(tmp_path / "disk.vhd")
+    hvdisk("create", disk, "16M")
+    status, said = STOPS[way]
+    res = hvrun(cpu, guest("disk_stop"), "--mem", "64M", "--disk", disk,
+                "--append", "stop=" + way, timeout=240)
+    assert res.rc == status, res
+    assert "disk_stop: wrote sectors 0-95 and 16384-16447, no flush; " \
+           "stopping by " + way in res.out.splitlines(), res
+    assert said in res.err, res
+    want = {s: pattern("W", s) for s in list(range(96)) + list(range(16384, 16448))}
+    for first, count in ((0, 96), (16384, 64)):
+        got = hvdisk("read", disk, str(first * 512), str(count * 512))
+        assert got == b"".join(want[s] for s in range(first, first + count)), \
+            "hvdisk: sectors %d+%d lost after stop=%s" % (first, count, way)
+    raw = str(tmp_path / "disk.raw")
+    subprocess.run(["qemu-img", "convert", "-f", "vpc", "-O", "raw", disk, raw], check=True)
+    with open(raw, "rb") as f:
+        data = f.read()
+    for s, sector in want.items():
+        assert data[s * 512:(s + 1) * 512] == sector, "qemu-img: sector %d lost" % s
+    hvdisk("check", disk)
