@@ -28,7 +28,8 @@ MERGE_LIB_OBJS := $(SNAP_LIB_OBJS) $(BUILD)/guests/obj/lib/vblk.c.o \
 GUEST_NAMES := hello cpuid msr portio hlt ram triple unassigned mbinfo spin \
 	virtio_blk paging hypercall snapshot snapshot_disk snapshot_restart \
 	snapshot_refuse snapshot_full snapshot_delete merge_write merge_busy \
-	merge_now merge_export merge_restart merge_full disk_stop
+	merge_now merge_export merge_restart merge_full disk_stop \
+	loader_state cpu_features
 GUESTS += $(patsubst %,$(BUILD)/guests/%.elf,$(GUEST_NAMES)) \
 	$(BUILD)/guests/mbinfo-aout.elf $(BUILD)/guests/layout.elf
 DEFAULT_GUEST := $(BUILD)/guests/hello.elf
@@ -54,7 +55,7 @@ $(BUILD)/guests/%.elf: $(BUILD)/guests/obj/%.c.o $(GUEST_LIB_OBJS) guest-tests/l
 # pattern rule, so it wins over the one above.
 SNAP_GUESTS := $(patsubst %,$(BUILD)/guests/%.elf,\
 	$(filter-out snapshot_disk,$(filter snapshot% hypercall,$(GUEST_NAMES))) \
-	snap_bench)
+	snap_bench cpu_features)
 $(SNAP_GUESTS): $(BUILD)/guests/%.elf: $(BUILD)/guests/obj/%.c.o $(GUEST_LIB_OBJS) \
 		$(SNAP_LIB_OBJS) guest-tests/lib/guest.ld
 	$(GUEST_CC) $(GUEST_LDFLAGS) -o $@ $< $(GUEST_LIB_OBJS) $(SNAP_LIB_OBJS)
@@ -81,6 +82,10 @@ $(MERGE_GUESTS): $(BUILD)/guests/%.elf: $(BUILD)/guests/obj/%.c.o $(GUEST_LIB_OB
 $(patsubst $(BUILD)/guests/%.elf,$(BUILD)/guests/obj/%.c.o,$(MERGE_GUESTS)) \
 	$(MERGE_LIB_OBJS): guest-tests/lib/snap.h guest-tests/lib/vblk.h \
 	guest-tests/lib/merge.h
+
+# loader_state: enters at its own raw_start, before the library's GDT.
+$(BUILD)/guests/loader_state.elf: $(BUILD)/guests/obj/loader_state.c.o $(GUEST_LIB_OBJS) guest-tests/lib/guest.ld
+	$(GUEST_CC) $(GUEST_LDFLAGS) -Wl,-e,raw_start -o $@ $< $(GUEST_LIB_OBJS)
 
 # mbinfo-aout: the mbinfo guest booted through the a.out kludge addresses.
 $(BUILD)/guests/obj/mbinfo-aout.c.o: guest-tests/mbinfo.c guest-tests/lib/guest.h

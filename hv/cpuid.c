@@ -3,6 +3,7 @@
  * masked; the hypervisor bit and a signature leaf at 0x40000000 are set
  * (SDM vol. 2, CPUID; AMD APM vol. 3, appendix E). */
 #include <string.h>
+#include "hv/cpuid_table.h"
 #include "hv/exit.h"
 #include "hv/hv.h"
 #include "hv/lapic.h"
@@ -12,34 +13,12 @@
 #define HV_SIGNATURE "SnapVisor-HV" /* 12 bytes: EBX, ECX, EDX */
 #define HV_MAX_LEAF 0x40000010u
 
-/* Leaf 1 ECX: keep SSE3, PCLMUL, SSSE3, FMA, CX16, SSE4.1/4.2, MOVBE,
- * POPCNT, AES, XSAVE, AVX, F16C, RDRAND. Dropped: DTES64, MONITOR, DS-CPL,
- * VMX, SMX, EST, TM2, CNXT-ID, SDBG, xTPR, PDCM, PCID, DCA. x2APIC and
- * TSC-deadline are always set: the local APIC model has both. */
-#define L1_ECX_KEEP 0x76d83203u
-#define L1_ECX_SET ((1u << 21) | (1u << 24) | (1u << 31))
-/* Leaf 1 EDX: drop MCE, MCA, DS, ACPI, HTT, TM, PBE; APIC is set. */
-#define L1_EDX_DROP ((1u << 7) | (1u << 14) | (1u << 21) | \
-		     (1u << 22) | (1u << 28) | (1u << 29) | (1u << 31))
-/* Leaf 7 EBX: drop TSC_ADJUST(1), SGX(2), INVPCID(10), RDT-M(12), MPX(14),
- * RDT-A(15), Intel PT(25). */
-#define L7_EBX_DROP ((1u << 1) | (1u << 2) | (1u << 10) | (1u << 12) | \
-		     (1u << 14) | (1u << 15) | (1u << 25))
-/* Leaf 7 ECX: drop PKU(3), OSPKE(4), WAITPKG(5), RDPID(22), SGX-LC(30),
- * PKS(31). */
-#define L7_ECX_DROP ((1u << 3) | (1u << 4) | (1u << 5) | (1u << 22) | \
-		     (1u << 30) | (1u << 31))
-/* Leaf 7 EDX: keep only FSRM(4), AVX512 4VNNIW/4FMAPS(2,3), SERIALIZE(14),
- * MD_CLEAR(10); speculation controls and hybrid/PCONFIG go. */
-#define L7_EDX_KEEP ((1u << 2) | (1u << 3) | (1u << 4) | (1u << 10) | (1u << 14))
-/* 0x80000001 ECX: drop SVM(2), ExtApicSpace(3), IBS(10), SKINIT(12),
- * WDT(13), LWP(15), TOPOEXT(22), PerfCtrCore(23), PerfCtrNB(24),
- * DataBP(26), PerfTSC(27), PerfCtrLLC(28), MONITORX(29). */
-#define E1_ECX_DROP ((1u << 2) | (1u << 3) | (1u << 10) | (1u << 12) | \
-		     (1u << 13) | (1u << 15) | (1u << 22) | (1u << 23) | \
-		     (1u << 24) | (1u << 26) | (1u << 27) | (1u << 28) | (1u << 29))
-/* 0x80000001 EDX: drop RDTSCP(27) (TSC_AUX is not switched). */
-#define E1_EDX_DROP (1u << 27)
+/* Set whatever the processor has: the local APIC model offers both. */
+#define L1_ECX_SET ((1u << 21) | (1u << 24) | (1u << 31)) /* x2APIC, TSC-deadline, hypervisor */
+#define L1_EDX_SET (1u << 9)                             /* APIC */
+#define L1_ECX_OSXSAVE (1u << 27)
+#define L7_ECX_PKU (1u << 3)
+#define L7_ECX_OSPKE (1u << 4)
 
 static void signature(uint32_t r[4])
 {
@@ -49,16 +28,28 @@ static void signature(uint32_t r[4])
 	memcpy(&r[3], HV_SIGNATURE + 8, 4);
 }
 
+/* The feature flags passed cpuid_filter(); the bits that follow the
+ * guest's own state (OSXSAVE, APIC enabled) are set here. */
 static void leaf1(struct vcpu *v, uint32_t r[4])
 {
 	uint64_t cr4 = vcpu_reg(v, VR_CR4);
 	r[1] = (r[1] & 0x0000ffffu) | (1u << 16) | (v->id << 24);
-	r[2] = (r[2] & L1_ECX_KEEP) | L1_ECX_SET;
+	r[2] = (r[2] & ~L1_ECX_OSXSAVE) | L1_ECX_SET;
 	if (cr4 & CR4_OSXSAVE)
-		r[2] |= 1u << 27;
-	r[3] = (r[3] & ~L1_EDX_DROP) | (1u << 9);
+		r[2] |= L1_ECX_OSXSAVE;
+	r[3] |= L1_EDX_SET;
 	if (v->lapic && !(v->lapic->s.apic_base & (1u << 11)))
 		r[3] &= ~(1u << 9); /* APIC globally off (SDM vol. 3, 11.4.3) */
+}
+
+/* Subleaf 0 names no further subleaves (they read 0); OSPKE follows
+ * the guest's CR4.PKE where PKU is offered. */
+static void leaf7(struct vcpu *v, uint32_t r[4])
+{
+	r[0] = 0;
+	r[2] &= ~L7_ECX_OSPKE;
+	if ((r[2] & L7_ECX_PKU) && (vcpu_reg(v, VR_CR4) & CR4_PKE))
+		r[2] |= L7_ECX_OSPKE;
 }
 
 /* Topology (leaves 4, 0xB, 0x1F): one core, one thread. */
@@ -109,7 +100,7 @@ static void xsave_leaf(struct vcpu *v, uint32_t sub, uint32_t r[4])
 		r[1] = xsave_size(v->xcr0 & mask, false);
 		r[2] = xsave_size(mask, false);
 	} else if (sub == 1) {
-		r[0] &= 0x7; /* XSAVEOPT, XSAVEC, XGETBV1; no XSAVES */
+		/* EAX: cpuid_table.c's XSAVEOPT, XSAVEC, XGETBV1 */
 		r[1] = xsave_size(v->xcr0 & mask, true);
 		r[2] = r[3] = 0;
 	} else if (sub < 64 && !((mask >> sub) & 1)) {
@@ -143,31 +134,20 @@ void cpuid_guest(struct vcpu *v, uint32_t leaf, uint32_t sub, uint32_t r[4])
 	    (!basic && !ext))
 		return;
 	cpuid(leaf, sub, r);
+	cpuid_filter(leaf, sub, r, vcpu_ops->insn_backed);
 	switch (leaf) {
 	case 1: leaf1(v, r); break;
 	case 4: case 0xb: case 0x1f: topology(v, leaf, sub, r); break;
-	case 5: case 6: case 0xa: case 0x10: case 0x12: case 0x14: case 0x1b:
+	case 5: case 0x10: case 0x12: case 0x14: case 0x1b:
+	case 0x8000001eu: case 0x8000001fu:
 		r[0] = r[1] = r[2] = r[3] = 0;
 		break;
 	case 7:
-		if (sub == 0) {
-			r[1] &= ~L7_EBX_DROP;
-			r[2] &= ~L7_ECX_DROP;
-			r[3] &= L7_EDX_KEEP;
-		} else {
-			r[0] = r[1] = r[2] = r[3] = 0;
-		}
+		if (sub == 0)
+			leaf7(v, r);
 		break;
 	case 0xd: xsave_leaf(v, sub, r); break;
-	case 0x80000001u:
-		r[2] &= ~E1_ECX_DROP;
-		r[3] &= ~E1_EDX_DROP;
-		break;
-	case 0x80000007u: r[0] = r[1] = r[2] = 0; r[3] &= 1u << 8; break;
-	case 0x80000008u: r[1] = 0; r[2] = 0; break;
-	case 0x8000000au: case 0x8000001fu: case 0x8000001eu:
-		r[0] = r[1] = r[2] = r[3] = 0;
-		break;
+	case 0x80000008u: r[2] = 0; break; /* ECX: one core */
 	}
 }
 

@@ -6,11 +6,11 @@
  * Environment: the CPU that runs the vCPU, around each entry. */
 #include <stdbool.h>
 #include <string.h>
+#include "hv/cpuid_table.h"
 #include "hv/hv.h"
 #include "hv/platform.h"
 #include "hv/x86.h"
 
-#define XCR0_ALLOWED 0xe7ull /* x87, SSE, AVX, AVX-512 (SDM vol. 1, 13.1) */
 
 static bool have_xsave;
 static uint64_t host_xcr0, guest_mask;
@@ -27,7 +27,7 @@ status_t fpu_init(void)
 	write_cr4(read_cr4() | CR4_OSXSAVE);
 	host_xcr0 = xgetbv(0);
 	cpuid(0xd, 0, r);
-	guest_mask = (((uint64_t)r[3] << 32) | r[0]) & XCR0_ALLOWED;
+	guest_mask = (((uint64_t)r[3] << 32) | r[0]) & GUEST_XCR0_ALLOWED;
 	return ST_OK;
 }
 

@@ -22,6 +22,9 @@ status_t vm_load_guest(struct vm *vm);
 struct vcpu;
 /* Power-on values of the MSRs the hypervisor keeps for a vCPU (msr.c). */
 void msr_init_vcpu(struct vcpu *v);
+/* Loads what the guest reads from MSRs without an exit (IA32_TSC_AUX);
+ * the vendor's run calls it before each entry. */
+void msr_enter_guest(struct vcpu *v);
 
 /* Guest FPU/SSE/AVX state around host code (fpu.c). */
 status_t fpu_init(void);

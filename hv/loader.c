@@ -44,7 +44,8 @@ static status_t load_multiboot(struct vm *vm, struct file *kernel,
 		    vm->cfg.cmdline);
 	struct mb_module mod = { initrd->data, initrd->size, vm->cfg.initrd };
 	struct mb_image img = { kernel->data, kernel->size, cmdline, &mod,
-				initrd->data ? 1 : 0, vm->map, vm->nmap };
+				initrd->data ? 1 : 0, vm->map, vm->nmap,
+				VM_BOOT_GDT };
 	return mb_load(&vm->mem, &img, cs, err, errlen);
 }
 

@@ -1,66 +1,15 @@
-/* msr.c: RDMSR and WRMSR through a policy table. Every guest MSR access
- * exits (the vendors intercept them all); a rule says where the value
- * lives: in the vCPU's architectural state (VMCS/VMCB or the hardware,
- * through the accessors), in a per-vCPU store, or a constant. An MSR no
- * rule names raises #GP, as on a processor that lacks it. */
+/* msr.c: RDMSR and WRMSR through the policy table of msr_rules.c. Every
+ * guest MSR access exits (the vendors intercept them all); a rule says
+ * where the value lives: in the vCPU's architectural state (VMCS/VMCB or
+ * the hardware, through the accessors), in a per-vCPU store, the local
+ * APIC, or a constant. An MSR no rule names raises #GP. */
 #include "hv/exit.h"
 #include "hv/hv.h"
 #include "hv/lapic.h"
 #include "hv/log.h"
+#include "hv/msr_rules.h"
 #include "hv/vm.h"
 #include "hv/x86.h"
-
-enum msr_kind { K_STATE, K_STORE, K_CONST, K_TSC, K_EFER };
-
-struct msr_rule {
-	uint32_t first, last;
-	enum msr_kind kind;
-	unsigned where;       /* enum vreg for K_STATE, store slot, ... */
-	uint64_t value;       /* K_CONST: the value read */
-	bool ignore_write;    /* K_CONST: writes dropped (else #GP) */
-};
-
-static const struct msr_rule rules[] = {
-	{ 0x10, 0x10, K_TSC, 0, 0, 0 },
-	{ 0x17, 0x17, K_CONST, 0, 0, true },            /* platform ID */
-	/* Locked with VMX off: guests do not try VMXON (SDM vol. 3, 23.7). */
-	{ 0x3a, 0x3a, K_CONST, 0, 1, false },
-	{ 0x8b, 0x8b, K_CONST, 0, 0, true },            /* microcode rev */
-	{ 0xfe, 0xfe, K_CONST, 0, 0x508, false },       /* MTRRcap: 8 var, fixed, WC */
-	{ 0x174, 0x174, K_STATE, VR_SYSENTER_CS, 0, 0 },
-	{ 0x175, 0x175, K_STATE, VR_SYSENTER_ESP, 0, 0 },
-	{ 0x176, 0x176, K_STATE, VR_SYSENTER_EIP, 0, 0 },
-	{ 0x1a0, 0x1a0, K_STORE, MSRS_MISC_ENABLE, 0, 0 }, /* misc enable */
-	{ 0x1d9, 0x1d9, K_CONST, 0, 0, true },          /* debugctl */
-	{ 0x200, 0x20f, K_STORE, MSRS_MTRR_VAR, 0, 0 },
-	{ 0x250, 0x250, K_STORE, MSRS_MTRR_FIX, 0, 0 },
-	{ 0x258, 0x259, K_STORE, MSRS_MTRR_FIX + 1, 0, 0 },
-	{ 0x268, 0x26f, K_STORE, MSRS_MTRR_FIX + 3, 0, 0 },
-	{ 0x277, 0x277, K_STATE, VR_PAT, 0, 0 },
-	{ 0x2ff, 0x2ff, K_STORE, MSRS_MTRR_DEF, 0, 0 },
-	{ MSR_EFER, MSR_EFER, K_EFER, 0, 0, 0 },
-	{ MSR_STAR, MSR_STAR, K_STATE, VR_STAR, 0, 0 },
-	{ MSR_LSTAR, MSR_LSTAR, K_STATE, VR_LSTAR, 0, 0 },
-	{ MSR_CSTAR, MSR_CSTAR, K_STATE, VR_CSTAR, 0, 0 },
-	{ MSR_SFMASK, MSR_SFMASK, K_STATE, VR_SFMASK, 0, 0 },
-	{ MSR_FS_BASE, MSR_FS_BASE, K_STATE, VR_FS_BASE, 0, 0 },
-	{ MSR_GS_BASE, MSR_GS_BASE, K_STATE, VR_GS_BASE, 0, 0 },
-	{ MSR_KERNEL_GS_BASE, MSR_KERNEL_GS_BASE, K_STATE, VR_KGS_BASE, 0, 0 },
-	{ 0xc0010010, 0xc0010010, K_CONST, 0, 0, true }, /* AMD SYSCFG */
-	{ 0xc0010015, 0xc0010015, K_CONST, 0, 0, true }, /* AMD HWCR */
-	/* AMD interrupt-pending message: no C1E, which Linux probes on K8. */
-	{ 0xc0010055, 0xc0010055, K_CONST, 0, 0, true },
-	/* AMD VM_CR: SVM disabled and locked (APM vol. 2, 15.30.1). */
-	{ 0xc0010114, 0xc0010114, K_CONST, 0, 0x18, true },
-};
-
-static const struct msr_rule *find_rule(uint32_t msr)
-{
-	for (unsigned i = 0; i < sizeof rules / sizeof rules[0]; i++)
-		if (msr >= rules[i].first && msr <= rules[i].last)
-			return &rules[i];
-	return NULL;
-}
 
 /* Base-address MSRs take addresses canonical for the processor's
  * linear-address width (CPUID 0x80000008 EAX[15:8]: 48, or 57 with
@@ -101,12 +50,26 @@ static bool efer_write(struct vcpu *v, uint64_t val)
 	return true;
 }
 
+/* IA32_TSC_AUX exists where CPUID offers RDTSCP or RDPID (SDM vol. 4,
+ * Table 2-2; APM vol. 2, 13.2.4). */
+static bool tsc_aux_offered(struct vcpu *v)
+{
+	uint32_t e[4], s[4];
+	cpuid_guest(v, 0x80000001u, 0, e);
+	cpuid_guest(v, 7, 0, s);
+	return ((e[3] >> 27) & 1) || ((s[2] >> 22) & 1);
+}
+
 static bool msr_read(struct vcpu *v, uint32_t msr, uint64_t *val)
 {
-	const struct msr_rule *r = find_rule(msr);
-	if (!r) /* IA32_APIC_BASE, TSC_DEADLINE, x2APIC registers */
-		return v->lapic && lapic_rdmsr(v->lapic, msr, val);
+	const struct msr_rule *r = msr_rule_find(msr);
+	if (!r)
+		return false;
 	switch (r->kind) {
+	case K_LAPIC: return v->lapic && lapic_rdmsr(v->lapic, msr, val);
+	case K_TSC_AUX:
+		*val = v->tsc_aux;
+		return tsc_aux_offered(v);
 	case K_STATE: *val = vcpu_reg(v, (enum vreg)r->where); break;
 	case K_STORE: *val = v->msr_store[r->where + (msr - r->first)]; break;
 	case K_CONST: *val = r->value; break;
@@ -118,10 +81,16 @@ static bool msr_read(struct vcpu *v, uint32_t msr, uint64_t *val)
 
 static bool msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
 {
-	const struct msr_rule *r = find_rule(msr);
+	const struct msr_rule *r = msr_rule_find(msr);
 	if (!r)
-		return v->lapic && lapic_wrmsr(v->lapic, msr, val);
+		return false;
 	switch (r->kind) {
+	case K_LAPIC: return v->lapic && lapic_wrmsr(v->lapic, msr, val);
+	case K_TSC_AUX: /* bits 63:32 are reserved (KVM: #GP) */
+		if (!tsc_aux_offered(v) || (val >> 32))
+			return false;
+		v->tsc_aux = val;
+		return true;
 	case K_STATE:
 		if (holds_address(r->where) && !canonical(v, val))
 			return false;
@@ -139,6 +108,35 @@ static bool msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
 		return efer_write(v, val);
 	}
 	return false;
+}
+
+/* RDTSCP and RDPID read IA32_TSC_AUX in the guest without an exit, and
+ * neither VMX nor SVM switches it, so the processor holds the guest's
+ * value while the guest runs. Nothing on the host side (the firmware,
+ * the hypervisor) reads it, so it is written only when it changes and
+ * the firmware's value is not kept. One cached value per processor:
+ * each runs one vCPU at a time. */
+static uint64_t loaded_tsc_aux = ~0ull;
+
+void msr_enter_guest(struct vcpu *v)
+{
+	static int have = -1;
+	if (have < 0) {
+		uint32_t e[4] = { 0 }, s[4] = { 0 };
+		cpuid(0x80000000u, 0, e);
+		if (e[0] >= 0x80000001u)
+			cpuid(0x80000001u, 0, e);
+		cpuid(0, 0, s);
+		if (s[0] >= 7)
+			cpuid(7, 0, s);
+		else
+			s[2] = 0;
+		have = ((e[3] >> 27) & 1) || ((s[2] >> 22) & 1);
+	}
+	if (have && v->tsc_aux != loaded_tsc_aux) {
+		wrmsr(MSR_TSC_AUX, v->tsc_aux);
+		loaded_tsc_aux = v->tsc_aux;
+	}
 }
 
 /* Power-on values of the stored MSRs: MISC_ENABLE with fast strings on

@@ -1,6 +1,7 @@
 /* multiboot.c: the Multiboot v1 loader (multiboot.h). Structures from the
  * Multiboot Specification 0.6.96, sections 3.1 (header) and 3.3 (boot
  * information); ELF32 layout from the System V ABI. */
+#include <stdbool.h>
 #include <string.h>
 #include "hv/lib/fmt.h"
 #include "hv/multiboot.h"
@@ -211,15 +212,42 @@ static status_t write_info(struct gmem *gm, const struct mb_image *img,
 	return ST_OK;
 }
 
+/* The GDT and selectors QEMU's multiboot option ROM leaves: null, flat
+ * 32-bit code at 0x08, flat data at 0x10, 16-bit code and data at 0x18
+ * and 0x20. Section 3.2 lets GDTR be anything, but kernels in the wild
+ * take an interrupt or reload a segment before their own LGDT. The
+ * accessed bits are set so that loading a selector never writes to the
+ * descriptor (it may live in ROM; SDM vol. 3, 3.4.5.1). */
+static const uint64_t boot_gdt[MB_GDT_SIZE / 8] = {
+	0, 0x00cf9b000000ffffull, 0x00cf93000000ffffull,
+	0x00009b000000ffffull, 0x000093000000ffffull,
+};
+enum { MB_CODE_SEL = 0x08, MB_DATA_SEL = 0x10 };
+
+static bool reserved(const struct mb_image *img, uint64_t base, uint64_t len)
+{
+	for (unsigned i = 0; i < img->nmap; i++) {
+		const struct mem_range *r = &img->map[i];
+		if (r->type != MEM_RAM && base >= r->base &&
+		    base + len <= r->base + r->size)
+			return true;
+	}
+	return false;
+}
+
 /* Section 3.2: 32-bit protected mode, flat segments, paging off. */
-static void entry_state(struct cpu_state *cs, uint32_t entry, uint32_t mbi)
+static void entry_state(struct cpu_state *cs, uint32_t entry, uint32_t mbi,
+			uint32_t gdt)
 {
 	cpu_state_flat(cs, 0xc9b); /* 32-bit code */
+	for (int s = 0; s < NR_SEGS; s++)
+		if (s != SEG_LDTR && s != SEG_TR)
+			cs->seg[s].sel = s == SEG_CS ? MB_CODE_SEL : MB_DATA_SEL;
 	cs->gpr[RAX] = MB_BOOTLOADER_MAGIC;
 	cs->gpr[RBX] = mbi;
 	cs->rip = entry;
 	cs->cr0 = 0x11; /* PE, ET */
-	cs->gdtr.limit = 0xffff;
+	cs->gdtr = (struct dtable){ gdt, MB_GDT_SIZE - 1 };
 	cs->idtr.limit = 0xffff;
 }
 
@@ -232,6 +260,9 @@ status_t mb_load(struct gmem *gm, const struct mb_image *img,
 	status_t st;
 	if (!h)
 		FAIL("multiboot: no multiboot header in the first 8 KiB");
+	if (!reserved(img, img->gdt, MB_GDT_SIZE) ||
+	    gmem_write(gm, img->gdt, boot_gdt, sizeof boot_gdt))
+		FAIL("multiboot: no reserved memory for the GDT at 0x%x", img->gdt);
 	if (h->flags & MB_FLAG_AOUT)
 		st = load_aout(gm, img, h, &entry_addr, &end, err, errlen);
 	else
@@ -241,6 +272,6 @@ status_t mb_load(struct gmem *gm, const struct mb_image *img,
 	st = write_info(gm, img, page_up(end), &mbi_addr, err, errlen);
 	if (st)
 		return st;
-	entry_state(entry, entry_addr, mbi_addr);
+	entry_state(entry, entry_addr, mbi_addr, img->gdt);
 	return ST_OK;
 }

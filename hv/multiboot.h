@@ -29,7 +29,12 @@ struct mb_image {
 	unsigned nmods;
 	const struct mem_range *map; /* the guest's physical memory map */
 	unsigned nmap;
+	/* Where the loader's GDT goes (MB_GDT_SIZE bytes): memory the map
+	 * reserves, so that the kernel never reuses it while it trusts it. */
+	uint32_t gdt;
 };
+
+#define MB_GDT_SIZE 40u
 
 /* True when the image carries a valid multiboot header. */
 int mb_detect(const uint8_t *kernel, size_t size);

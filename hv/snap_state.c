@@ -26,6 +26,14 @@ struct vm_image {
 	uint64_t clock; /* vclock at the save */
 };
 
+/* MSRs added after version 1 of the cpu image: a section of its own,
+ * "msrN", so that older snapshots (without it) still apply, with these
+ * MSRs at their reset value. */
+struct msr_image {
+	uint64_t tsc_aux;
+	uint64_t reserved[3];
+};
+
 struct cpu_image {
 	uint32_t version, halted;
 	uint64_t xcr0, guest_tsc;
@@ -60,6 +68,9 @@ static void save_vcpu(struct sf_writer *w, struct vcpu *v,
 	}
 	tag(t, "cpu", v->id, NULL);
 	sf_add(w, t, CPU_IMAGE_VERSION, &img, sizeof img);
+	struct msr_image mi = { .tsc_aux = v->tsc_aux };
+	tag(t, "msr", v->id, NULL);
+	sf_add(w, t, 1, &mi, sizeof mi);
 	tag(t, "fpu", v->id, NULL);
 	sf_add(w, t, 1, v->fpu_area, FPU_AREA_SIZE);
 	lapic_save(v->lapic, &ls);
@@ -134,7 +145,9 @@ status_t snap_state_check(struct vm *vm, const struct sf_reader *r,
 	for (unsigned i = 0; i < vm->nvcpus; i++)
 		if (find(r, "cpu", i, NULL, sizeof(struct cpu_image), &s) ||
 		    find(r, "fpu", i, NULL, FPU_AREA_SIZE, &s) ||
-		    find(r, "lapic", i, NULL, sizeof(struct lapic_state), &s))
+		    find(r, "lapic", i, NULL, sizeof(struct lapic_state), &s) ||
+		    find(r, "msr", i, NULL, sizeof(struct msr_image), &s) ==
+			    ST_ECORRUPT)
 			return hv_snprintf(why, cap, "vCPU %u is missing", i),
 			       ST_ECORRUPT;
 	for (unsigned i = 0; i < vm->ndevs; i++)
@@ -160,6 +173,10 @@ static status_t restore_vcpu(struct vcpu *v, const struct sf_reader *r,
 	v->halted = img.halted != 0;
 	v->xcr0 = img.xcr0;
 	memcpy(v->msr_store, img.msr_store, sizeof v->msr_store);
+	struct msr_image mi = { 0 };
+	if (!find(r, "msr", v->id, NULL, sizeof mi, &s))
+		memcpy(&mi, s.data, sizeof mi);
+	v->tsc_aux = mi.tsc_aux;
 	vcpu_set_reg(v, VR_TSC_OFFSET, img.guest_tsc - rdtsc());
 	find(r, "fpu", v->id, NULL, FPU_AREA_SIZE, &s);
 	memcpy(v->fpu_area, s.data, FPU_AREA_SIZE);

@@ -20,6 +20,10 @@ enum vreg { VR_RIP, VR_RSP, VR_RFLAGS, VR_CR0, VR_CR3, VR_CR4, VR_EFER,
 	    VR_SYSENTER_ESP, VR_SYSENTER_EIP, VR_CS_BASE, VR_CS_ATTR, VR_CR2,
 	    NR_VREGS };
 
+/* Instructions a CPUID bit enables whose running depends on the vendor's
+ * controls (cpuid.c offers the bit only where insn_backed says yes). */
+enum guest_insn { INSN_RDTSCP, INSN_RDPID };
+
 /* MSRs the hypervisor keeps for the guest (msr.c). */
 enum { MSRS_MTRR_VAR, MSRS_MTRR_FIX = MSRS_MTRR_VAR + 16,
        MSRS_MTRR_DEF = MSRS_MTRR_FIX + 11, MSRS_MISC_ENABLE, NR_MSR_STORE };
@@ -36,6 +40,7 @@ struct vcpu {
 	bool halted;
 	struct lapic *lapic;
 	uint64_t msr_store[NR_MSR_STORE];
+	uint64_t tsc_aux;  /* IA32_TSC_AUX (msr.c; in the processor while it runs) */
 	void *vendor;      /* the VMCS or VMCB and friends */
 	uint64_t deadline; /* clock value by which the next run must exit */
 	uint64_t exits;
@@ -70,6 +75,9 @@ struct vcpu_ops {
 	void (*inject_nmi)(struct vcpu *vcpu);
 	/* Exit as soon as the guest can take an interrupt (irq) or NMI. */
 	void (*request_window)(struct vcpu *vcpu, bool irq, bool nmi);
+	/* True when the guest can run `insn` (natively or through an exit
+	 * handler) on this processor with this vendor's controls. */
+	bool (*insn_backed)(enum guest_insn insn);
 };
 
 extern const struct vcpu_ops vmx_ops, svm_ops;

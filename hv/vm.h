@@ -26,6 +26,8 @@
  * probe_roms and iBFT search compare memory in place) read it directly. */
 #define VM_BIOS_BASE 0xc0000ull
 #define VM_BIOS_SIZE 0x40000ull
+/* The multiboot loader's GDT, in that ROM below the ACPI tables. */
+#define VM_BOOT_GDT 0xeff00u
 
 enum vm_stop { VM_RUNNING, VM_EXIT_CODE, VM_POWER_OFF, VM_RESET, VM_FAULT };
 

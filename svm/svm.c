@@ -88,7 +88,7 @@ static void setup_controls(struct vcpu *v, struct svm_vcpu *s)
 	c->intercept1 = I1_INTR | I1_NMI | I1_SMI | I1_CPUID | I1_INVD | I1_HLT |
 			I1_INVLPGA | I1_IOIO | I1_MSR | I1_TASK_SWITCH | I1_SHUTDOWN;
 	c->intercept2 = I2_VMRUN | I2_VMMCALL | I2_VMLOAD | I2_VMSAVE | I2_STGI |
-			I2_CLGI | I2_SKINIT | I2_RDTSCP | I2_WBINVD | I2_MONITOR |
+			I2_CLGI | I2_SKINIT | I2_WBINVD | I2_MONITOR |
 			I2_MWAIT | I2_MWAIT_COND | I2_XSETBV | I2_RDPRU;
 	c->iopm_pa = (uint64_t)(uintptr_t)s->iopm;
 	c->msrpm_pa = (uint64_t)(uintptr_t)s->msrpm;
@@ -306,6 +306,13 @@ static void svm_flush_npt(struct vcpu *v)
 	to_svm(v)->vmcb->tlb_control = TLB_FLUSH_ALL;
 }
 
+/* RDTSCP and RDPID are not intercepted: they read the TSC (with the
+ * VMCB's offset) and IA32_TSC_AUX, which msr_enter_guest() loads. */
+static bool svm_insn_backed(enum guest_insn insn)
+{
+	return insn == INSN_RDTSCP || insn == INSN_RDPID;
+}
+
 const struct vcpu_ops svm_ops = {
 	.name = "svm",
 	.npt_format = &npt_format_amd,
@@ -327,4 +334,5 @@ const struct vcpu_ops svm_ops = {
 	.inject_interrupt = svm_inject_interrupt,
 	.inject_nmi = svm_inject_nmi,
 	.request_window = svm_request_window,
+	.insn_backed = svm_insn_backed,
 };

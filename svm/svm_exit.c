@@ -125,7 +125,6 @@ static const svm_exit_fn exit_table[SVM_EXIT_MAX + 1] = {
 	[SVM_EXIT_STGI] = on_undefined,
 	[SVM_EXIT_CLGI] = on_undefined,
 	[SVM_EXIT_SKINIT] = on_undefined,
-	[SVM_EXIT_RDTSCP] = on_undefined,
 	[SVM_EXIT_INVLPGA] = on_undefined,
 	[SVM_EXIT_MONITOR] = on_undefined,
 	[SVM_EXIT_MWAIT] = on_undefined,
@@ -172,6 +171,7 @@ void svm_run(struct vcpu *v)
 	if (v->deadline != UINT64_MAX)
 		plat_timer_arm(v->deadline);
 	fpu_enter_guest(v->xcr0, v->fpu_area);
+	msr_enter_guest(v);
 	__asm__ volatile("clgi" ::: "memory");
 	svm_vmrun(s->vmcb_pa, v->gpr, svm_host_vmcb_pa);
 	v->gpr[RAX] = c->rax;

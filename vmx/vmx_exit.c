@@ -211,6 +211,7 @@ void vmx_run(struct vcpu *v)
 	intr_prepare_entry(v);
 	set_preemption_timer(v);
 	fpu_enter_guest(v->xcr0, v->fpu_area);
+	msr_enter_guest(v);
 	irq_disable();
 	write_cr2(v->cr2);
 	int failed = vmx_enter(v->gpr, x->launched);

@@ -282,6 +282,14 @@ static void vmx_flush_npt(struct vcpu *v)
 	__asm__ volatile("invept %0, %1" : : "m"(desc), "r"(2ull) : "cc", "memory");
 }
 
+/* RDTSCP and RDPID run in the guest when the processor lets us set
+ * "enable RDTSCP" (SDM vol. 3, 25.6.2; set in vmx_vmcs.c), else #UD. */
+static bool vmx_insn_backed(enum guest_insn insn)
+{
+	bool rdtscp = vmx_caps.proc2[1] & PROC2_RDTSCP;
+	return (insn == INSN_RDTSCP || insn == INSN_RDPID) && rdtscp;
+}
+
 const struct vcpu_ops vmx_ops = {
 	.name = "vmx",
 	.npt_format = &npt_format_ept,
@@ -303,4 +311,5 @@ const struct vcpu_ops vmx_ops = {
 	.inject_interrupt = vmx_inject_interrupt,
 	.inject_nmi = vmx_inject_nmi,
 	.request_window = vmx_request_window,
+	.insn_backed = vmx_insn_backed,
 };

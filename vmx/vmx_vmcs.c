@@ -21,7 +21,10 @@ static status_t set_controls(struct vcpu *v)
 	 * (SDM vol. 3, 26.6.5); it is 0 until then. */
 	uint32_t proc = PROC_TSC_OFFSET | PROC_HLT_EXIT | PROC_MWAIT_EXIT |
 			PROC_MONITOR_EXIT | PROC_UNCOND_IO | PROC_SECONDARY;
-	uint32_t proc2 = PROC2_EPT | PROC2_UNRESTRICTED;
+	/* RDTSCP and RDPID run in the guest, reading IA32_TSC_AUX, which
+	 * msr_enter_guest() loads; without the control they raise #UD. */
+	uint32_t proc2 = PROC2_EPT | PROC2_UNRESTRICTED |
+			 (c->proc2[1] & PROC2_RDTSCP);
 	uint32_t exit = EXIT_HOST_64 | EXIT_SAVE_PAT | EXIT_LOAD_PAT |
 			EXIT_SAVE_EFER | EXIT_LOAD_EFER;
 	uint32_t entry = ENTRY_LOAD_DEBUG | ENTRY_LOAD_PAT | ENTRY_LOAD_EFER;

@@ -68,6 +68,17 @@ CASES = {
     "paging": ("paging", [], PASS,
                ["paging: not-present page -> fault 14, cr2 0x40002010",
                 "paging: 4 KiB alias and #PF ok, paging off again", "PASS"], []),
+    # What QEMU's -kernel leaves, taken before the guest's own LGDT.
+    "loader_state": ("loader_state", ["--mem", "16M"], PASS,
+                     ["loader_state: CS 0x8 DS 0x10 ES 0x10 SS 0x10 FS 0x10 GS 0x10",
+                      "loader_state: an interrupt and segment reloads before LGDT work",
+                      "PASS"], []),
+    # Both emulators' CPUs have RDTSCP (QEMU's max and Bochs's Skylake-X).
+    "cpu_features": ("cpu_features", ["--mem", "16M"], PASS,
+                     ["cpu_features: AMD legacy counters read 0 and take writes",
+                      "cpu_features: RDTSCP returns TSC_AUX and the TSC",
+                      "cpu_features: TSC_AUX came back with the snapshot", "PASS"],
+                     [r"(?m)^hv: snapshot 1 applied"]),
     # The default memory size (256M) and an empty command line.
     "mbinfo-default": ("mbinfo", [], PASS,
                        [re.compile(r"mbinfo: mem_lower 6(39|40) KiB, mem_upper 261120 KiB"),

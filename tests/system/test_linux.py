@@ -206,6 +206,9 @@ def test_linux_reboot_and_poweroff(cpu, tmp_path):
     assert debugfs_cat(raw, "/boot-mark") == cpu + "\n"
 
 
+OWN_MARK, OWN_SECTOR = "OWN-INIT-WROTE-THIS", 131000
+
+
 def own_initramfs(tmp_path):
     """An initramfs unlike the project's: made by cpio(1) from a directory,
     with busybox, the virtio modules of Debian's kernel package and an init
@@ -227,7 +230,11 @@ def own_initramfs(tmp_path):
         "for m in %s; do insmod /mods/$m.ko; done\n"
         "for i in 1 2 3 4 5 6 7 8 9 10; do [ -e /sys/block/vda ] && break; sleep 1; done\n"
         "echo \"own-init: vda has $(cat /sys/block/vda/size) sectors\"\n"
-        "poweroff -f\n" % " ".join(order))
+        # Acknowledged by the disk (O_DIRECT), never flushed: the stop
+        # must keep it (issue "Guests we did not write", finding 1).
+        "printf %s > /w; dd if=/w of=/dev/vda bs=512 seek=%d count=1 conv=sync "
+        "oflag=direct 2>/dev/null && echo own-init: wrote sector %d\n"
+        "poweroff -f\n" % (" ".join(order), OWN_MARK, OWN_SECTOR, OWN_SECTOR))
     (tree / "init").chmod(0o755)
     out = str(tmp_path / "own.cpio.gz")
     subprocess.run("find . | cpio -o -H newc 2>/dev/null | gzip -9 > %s" % out,
@@ -242,6 +249,16 @@ def test_own_initramfs_finds_the_disk_and_powers_off(cpu, tmp_path):
 
     def scenario(vm):
         vm.expect(r"own-init: vda has 131072 sectors")
+        vm.expect(r"own-init: wrote sector %d" % OWN_SECTOR)
         return vm.wait_exit()
     assert run_linux(cpu, tmp_path, scenario, initrd=initrd,
                      cmdline="console=ttyS0 quiet") == 0
+    disk = str(tmp_path / "root.vhd")
+    got = subprocess.run([HVDISK, "read", disk, str(OWN_SECTOR * 512), "512"], check=True,
+                         stdout=subprocess.PIPE).stdout
+    assert got == OWN_MARK.encode().ljust(512, b"\0"), "the write before poweroff -f is lost"
+    raw = str(tmp_path / "root.raw")
+    subprocess.run(["qemu-img", "convert", "-f", "vpc", "-O", "raw", disk, raw], check=True)
+    with open(raw, "rb") as f:
+        f.seek(OWN_SECTOR * 512)
+        assert f.read(512) == got

@@ -12,6 +12,7 @@
 #define HIGH_BASE 0x100000u
 #define HIGH_SIZE 0xf00000u
 #define TOP (HIGH_BASE + HIGH_SIZE)
+#define GDT 0xfff00u /* in the reserved BIOS area of pc_map */
 
 /* Boot information offsets (section 3.3). */
 enum { MBI_FLAGS = 0, MBI_MEM_LOWER = 4, MBI_MEM_UPPER = 8, MBI_CMDLINE = 16,
@@ -34,6 +35,7 @@ static int setup(void **state)
 	fake_gmem_init(&fg);
 	memset(fake_gmem_add(&fg, 0, LOW_SIZE), 0xcc, LOW_SIZE);
 	memset(fake_gmem_add(&fg, HIGH_BASE, HIGH_SIZE), 0xcc, HIGH_SIZE);
+	memset(fake_gmem_add(&fg, 0xf0000, 0x10000), 0xcc, 0x10000);
 	err[0] = 0;
 	return 0;
 }
@@ -128,7 +130,7 @@ static status_t load(const uint8_t *k, size_t size, const char *cmdline,
 		     struct cpu_state *cs)
 {
 	struct mb_image img = { k, size, cmdline, mods, nmods, pc_map,
-				sizeof pc_map / sizeof pc_map[0] };
+				sizeof pc_map / sizeof pc_map[0], GDT };
 	err[0] = 0;
 	return mb_load(&fg.gm, &img, cs, err, sizeof err);
 }
@@ -141,6 +143,22 @@ static void expect_refused(const uint8_t *k, size_t size, const char *why)
 	free(c);
 	if (!strstr(err, why))
 		fail_msg("error \"%s\" does not mention \"%s\"", err, why);
+}
+
+/* Segment register `seg` holds selector `sel`, and the GDT the loader
+ * left in guest memory describes it as the hidden part says: base,
+ * limit (4 KiB units), access byte (accessed bit set) and flags. */
+static void expect_descriptor(const struct cpu_state *cs, int seg, uint16_t sel)
+{
+	const struct seg *s = &cs->seg[seg];
+	assert_int_equal(s->sel, sel);
+	assert_int_equal(cs->gdtr.base, GDT);
+	assert_true(sel + 7u <= cs->gdtr.limit);
+	uint64_t d = get32(&fg, GDT + sel) | (uint64_t)get32(&fg, GDT + sel + 4) << 32;
+	assert_int_equal((d & 0xffff) | ((d >> 32) & 0xf0000), s->limit >> 12);
+	assert_int_equal(((d >> 16) & 0xffffff) | ((d >> 56) << 24), s->base);
+	assert_int_equal((d >> 40) & 0xff, s->attr & 0xff);
+	assert_int_equal((d >> 52) & 0xf, (s->attr >> 8) & 0xf);
 }
 
 static void check_entry_state(const struct cpu_state *cs, uint32_t rip)
@@ -156,11 +174,13 @@ static void check_entry_state(const struct cpu_state *cs, uint32_t rip)
 	assert_int_equal(cs->seg[SEG_CS].attr, 0xc9b);
 	assert_int_equal(cs->seg[SEG_CS].base, 0);
 	assert_int_equal(cs->seg[SEG_CS].limit, 0xffffffff);
+	expect_descriptor(cs, SEG_CS, 0x08);
 	static const int data[] = { SEG_DS, SEG_ES, SEG_FS, SEG_GS, SEG_SS };
 	for (int i = 0; i < 5; i++) {
 		assert_int_equal(cs->seg[data[i]].attr, 0xc93);
 		assert_int_equal(cs->seg[data[i]].base, 0);
 		assert_int_equal(cs->seg[data[i]].limit, 0xffffffff);
+		expect_descriptor(cs, data[i], 0x10);
 	}
 	assert_true(cs->seg[SEG_TR].attr & 0x80);
 }
@@ -528,6 +548,21 @@ static void test_aout_refused(void **state)
 	free(k);
 }
 
+/* The GDT must go where the map reserves memory: in RAM the kernel
+ * could reuse it while it still trusts it. */
+static void test_gdt_must_be_reserved(void **state)
+{
+	(void)state;
+	size_t size;
+	uint8_t *k = elf_kernel(&size);
+	struct mb_image img = { k, size, "", NULL, 0, pc_map,
+				sizeof pc_map / sizeof pc_map[0], 0x8000 };
+	struct cpu_state cs;
+	assert_int_equal(mb_load(&fg.gm, &img, &cs, err, sizeof err), ST_EINVAL);
+	assert_non_null(strstr(err, "reserved memory for the GDT"));
+	free(k);
+}
+
 /* Unusual memory maps: mem_lower capped at 640 KiB, no upper RAM. */
 static void test_mem_info(void **state)
 {
@@ -536,7 +571,7 @@ static void test_mem_info(void **state)
 	uint8_t *k = elf_kernel(&size);
 	const struct mem_range map[] = { { 0, 0x100000, MEM_RAM },
 					 { 0x100000, 0x100000, MEM_RESERVED } };
-	struct mb_image img = { k, size, "", NULL, 0, map, 2 };
+	struct mb_image img = { k, size, "", NULL, 0, map, 2, 0x1fff00 };
 	struct cpu_state cs;
 	assert_int_equal(mb_load(&fg.gm, &img, &cs, err, sizeof err), ST_OK);
 	uint32_t mbi = (uint32_t)cs.gpr[RBX];
@@ -562,6 +597,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_aout_whole_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_aout_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mem_info, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_gdt_must_be_reserved, setup,
+						teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
