@@ -2,6 +2,7 @@
 # portable core (included by the top Makefile).
 
 HV_PORTABLE := hv/npt.c hv/gmem.c hv/config.c hv/multiboot.c hv/linux_boot.c hv/decode.c \
+	hv/decode_0f.c hv/decode_alu.c hv/decode_exec.c hv/decode_string.c \
 	hv/gwalk.c hv/lib/fmt.c hv/bus.c hv/vtimer.c include/status.c
 
 HV_SRCS += boot/efi_main.c boot/plat_mem.c boot/plat_file.c \
@@ -15,7 +16,7 @@ HV_SRCS += boot/efi_main.c boot/plat_mem.c boot/plat_file.c \
 	svm/svm.c svm/svm_exit.c svm/svm_entry.S \
 	vmx/vmx.c vmx/vmx_vmcs.c vmx/vmx_vcpu.c vmx/vmx_exit.c vmx/vmx_entry.S
 
-HV_UNIT_NAMES := npt gmem multiboot linux_boot config decode gwalk fmt
+HV_UNIT_NAMES := npt gmem multiboot linux_boot config decode decode_alu decode_emu gwalk fmt
 UNIT_TESTS += $(addprefix $(BUILD)/unit/hv_,$(HV_UNIT_NAMES))
 
 $(BUILD)/unit/hv_%: tests/unit/hv_%.c $(HV_PORTABLE) tests/unit/fake_mem.h | deps
