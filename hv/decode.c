@@ -231,6 +231,7 @@ static status_t decode_group5(struct dctx *d, uint8_t op)
 		return st;
 	in->mem_size = in->reg_size = (uint8_t)wsize(d, op);
 	in->reg = -1;
+	in->dir = INSN_STORE;
 	if (r <= 1) {
 		in->kind = K_UNARY;
 		in->alu = r ? ALU_DEC : ALU_INC;
