@@ -63,7 +63,7 @@ CASES = {
         "rtc: NMI mask bit accepted", "rtc: NVRAM keeps values", "PASS"], []),
     "acpi": ([], None, 0, [
         "acpi: RSDP at 0xf0000, revision 2, OEM 'SNAPVS'",
-        "acpi: XSDT ok, same 2 tables as the RSDT", "acpi: X_DSDT agrees",
+        "acpi: XSDT ok, same 3 tables as the RSDT", "acpi: X_DSDT agrees",
         "acpi: reset register space 1 address 0xcf9 value 6",
         "acpi: MADT: 1 local APIC, 1 IOAPIC at 0xfec00000, IRQ0->GSI2 yes",
         "acpi: powering off: PM1a_CNT 0x604, SLP_TYP 5"],
