@@ -93,7 +93,7 @@ CASES = {
         "longmode: 64-bit read of 0xe0000000: 0xffffffff",
         "longmode: exit from 64-bit mode", "PASS"], []),
     "mmio_hpet": ([], None, PASS, MMIO_HPET_LINES + [
-        "mmio_hpet: AVX vmovdqu/vmovups 128 and 256 bits with the device ok",
+        "mmio_hpet: AVX not tried (needs CPUID AVX and avx=1)",
         "mmio_hpet: one-shot interrupt through IOAPIC pin 23", "PASS"], []),
 }
 
@@ -210,7 +210,7 @@ REFERENCE = {
              ["acpi: MADT: 1 local APIC, 1 IOAPIC at 0xfec00000, IRQ0->GSI2 yes",
               "acpi: powering off: PM1a_CNT 0x604, SLP_TYP 0"]),
     # QEMU's pc machine routes HPET timers to GSI 2 only; -cpu max for AVX.
-    "mmio_hpet": ("", ["-cpu", "max,-svm"], None, QEMU_PASS, MMIO_HPET_LINES + [
+    "mmio_hpet": ("avx=1", ["-cpu", "max,-svm"], None, QEMU_PASS, MMIO_HPET_LINES + [
         "mmio_hpet: AVX vmovdqu/vmovups 128 and 256 bits with the device ok",
         "mmio_hpet: one-shot interrupt through IOAPIC pin 2", "PASS"]),
     "longmode": ("open_bus=zero", [], None, QEMU_PASS,
