@@ -1,8 +1,8 @@
 /* acpi.c: writes the guest PC's ACPI tables (acpi.h) into guest RAM.
  * Layout of the table area, in this order, deterministic: RSDP at the
  * start (16-byte aligned for the legacy scan), FACS (64-byte aligned),
- * RSDT, XSDT, FADT, MADT, DSDT, each on a 16-byte boundary; the rest of
- * the area is zero. Structures: ACPI 6.4 chapter 5.2 (sections cited). */
+ * RSDT, XSDT, FADT, MADT, HPET, DSDT, each on a 16-byte boundary; the
+ * rest of the area is zero. Structures: ACPI 6.4 chapter 5.2 (sections cited). */
 #include <stdlib.h>
 #include <string.h>
 #include "hv/acpi.h"
@@ -134,6 +134,17 @@ struct __attribute__((packed)) madt_lapic_nmi {
 	uint8_t lint;
 };
 enum { MADT_LAPIC = 0, MADT_IOAPIC = 1, MADT_ISO = 2, MADT_LAPIC_NMI = 4 };
+
+/* IA-PC HPET specification 1.0a, 3.2.4: the HPET description table. */
+struct __attribute__((packed)) acpi_hpet {
+	struct acpi_header h;
+	uint32_t event_timer_block_id; /* the low half of GCAP_ID */
+	struct acpi_gas base;          /* system memory */
+	uint8_t hpet_number;
+	uint16_t min_tick;             /* minimum periodic tick */
+	uint8_t page_protection;       /* 0: no guarantee */
+};
+enum { GAS_SYSTEM_MEMORY = 0 };
 #define INTI_LEVEL_HIGH 0x000d
 
 _Static_assert(sizeof(struct acpi_rsdp) == 36, "RSDP is 36 bytes");
@@ -141,18 +152,19 @@ _Static_assert(sizeof(struct acpi_header) == 36, "SDT header is 36 bytes");
 _Static_assert(sizeof(struct acpi_gas) == 12, "GAS is 12 bytes");
 _Static_assert(sizeof(struct acpi_fadt) == 276, "FADT rev 6 is 276 bytes");
 _Static_assert(sizeof(struct acpi_facs) == 64, "FACS is 64 bytes");
+_Static_assert(sizeof(struct acpi_hpet) == 56, "HPET table is 56 bytes");
 _Static_assert(sizeof(struct madt_lapic) == 8 && sizeof(struct madt_ioapic) == 12 &&
 	       sizeof(struct madt_iso) == 10 && sizeof(struct madt_lapic_nmi) == 6,
 	       "MADT entry sizes");
 
 /* Offsets of the tables in the area (see the file header). */
 struct layout {
-	uint32_t rsdp, facs, rsdt, xsdt, fadt, madt, dsdt, end;
+	uint32_t rsdp, facs, rsdt, xsdt, fadt, madt, hpet, dsdt, end;
 	uint32_t madt_len;
 };
 
 #define ALIGN16(x) (((x) + 15u) & ~15u)
-#define NTABLES 2 /* FADT, MADT in the RSDT and the XSDT */
+#define NTABLES 3 /* FADT, MADT, HPET in the RSDT and the XSDT */
 #define RSDT_LEN (sizeof(struct acpi_header) + 4 * NTABLES)
 #define XSDT_LEN (sizeof(struct acpi_header) + 8 * NTABLES)
 
@@ -178,7 +190,8 @@ static void plan(struct layout *l, unsigned nvcpus)
 	l->xsdt = ALIGN16(l->rsdt + (uint32_t)RSDT_LEN);
 	l->fadt = ALIGN16(l->xsdt + (uint32_t)XSDT_LEN);
 	l->madt = ALIGN16(l->fadt + (uint32_t)sizeof(struct acpi_fadt));
-	l->dsdt = ALIGN16(l->madt + l->madt_len);
+	l->hpet = ALIGN16(l->madt + l->madt_len);
+	l->dsdt = ALIGN16(l->hpet + (uint32_t)sizeof(struct acpi_hpet));
 	l->end = l->dsdt + acpi_dsdt_aml_len;
 }
 
@@ -223,12 +236,12 @@ static void build_facs(uint8_t *img, const struct layout *l)
 	f->version = 2;
 }
 
-/* 5.2.7 and 5.2.8: entries are FADT then MADT (unaligned 64-bit in the
+/* 5.2.7 and 5.2.8: entries are FADT, MADT, HPET (unaligned 64-bit in the
  * XSDT, hence memcpy). */
 static void build_rsdt_xsdt(uint8_t *img, const struct layout *l,
 			    uint64_t base)
 {
-	const uint32_t off[NTABLES] = { l->fadt, l->madt };
+	const uint32_t off[NTABLES] = { l->fadt, l->madt, l->hpet };
 	struct acpi_header *r = (void *)(img + l->rsdt);
 	struct acpi_header *x = (void *)(img + l->xsdt);
 	header(r, "RSDT", RSDT_LEN, 1);
@@ -346,6 +359,19 @@ static status_t check_config(const struct acpi_config *cfg,
 	return ST_OK;
 }
 
+/* The HPET of hv/dev/hpet.c: its GCAP_ID low half (revision 1, 3
+ * timers, 64-bit, legacy capable, vendor 8086), base 0xFED00000, no
+ * minimum periodic tick, as QEMU announces it. */
+static void build_hpet(uint8_t *img, const struct layout *l)
+{
+	struct acpi_hpet *t = (void *)(img + l->hpet);
+	header(&t->h, "HPET", sizeof *t, 1);
+	t->event_timer_block_id = ACPI_HPET_BLOCK_ID;
+	t->base = (struct acpi_gas){ .space_id = GAS_SYSTEM_MEMORY,
+				     .address = ACPI_HPET_BASE };
+	seal(&t->h);
+}
+
 status_t acpi_build(struct gmem *gm, const struct acpi_config *cfg,
 		    uint64_t *rsdp_addr)
 {
@@ -366,6 +392,7 @@ status_t acpi_build(struct gmem *gm, const struct acpi_config *cfg,
 	build_facs(img, &l);
 	build_fadt(img, &l, base);
 	build_madt(img, &l, cfg->nvcpus);
+	build_hpet(img, &l);
 	memcpy(img + l.dsdt, acpi_dsdt_aml, acpi_dsdt_aml_len);
 	build_rsdt_xsdt(img, &l, base);
 	build_rsdp(img, &l, base);

@@ -50,6 +50,10 @@
 #define ACPI_IRQ_KBD 1
 #define ACPI_IRQ_COM1 4
 #define ACPI_IRQ_RTC 8
+
+/* The HPET (hv/dev/hpet.c; IA-PC HPET 1.0a, 3.2.4). */
+#define ACPI_HPET_BASE 0xfed00000u
+#define ACPI_HPET_BLOCK_ID 0x8086a201u
 #define ACPI_IRQ_AUX 12
 
 struct acpi_config {

@@ -4,6 +4,7 @@
 # The CPUID allow list and the MSR table (audited together by a unit test).
 HV_FEATURE_SRCS := hv/cpuid_table.c hv/msr_rules.c
 HV_PORTABLE := $(HV_FEATURE_SRCS) hv/npt.c hv/gmem.c hv/config.c hv/multiboot.c hv/linux_boot.c hv/decode.c \
+	hv/decode_0f.c hv/decode_alu.c hv/decode_exec.c hv/decode_string.c \
 	hv/gwalk.c hv/lib/fmt.c hv/bus.c hv/vtimer.c include/status.c
 
 HV_SRCS += boot/efi_main.c boot/plat_mem.c boot/plat_file.c \
@@ -17,7 +18,8 @@ HV_SRCS += boot/efi_main.c boot/plat_mem.c boot/plat_file.c \
 	svm/svm.c svm/svm_exit.c svm/svm_entry.S \
 	vmx/vmx.c vmx/vmx_vmcs.c vmx/vmx_vcpu.c vmx/vmx_exit.c vmx/vmx_entry.S
 
-HV_UNIT_NAMES := npt gmem multiboot linux_boot config decode gwalk fmt cpuid_audit
+HV_UNIT_NAMES := npt gmem multiboot linux_boot config decode decode_alu decode_emu gwalk fmt \
+	cpuid_audit
 UNIT_TESTS += $(addprefix $(BUILD)/unit/hv_,$(HV_UNIT_NAMES))
 
 $(BUILD)/unit/hv_%: tests/unit/hv_%.c $(HV_PORTABLE) tests/unit/fake_mem.h | deps

@@ -85,6 +85,8 @@ static status_t add_devices(struct vm *vm)
 	if (!st)
 		st = vm_add_device(vm, rtc_create(vm, plat_unix_time(), low, high));
 	if (!st)
+		st = vm_add_device(vm, hpet_create(vm));
+	if (!st)
 		st = vm_add_device(vm, acpi_pm_create(vm));
 	if (!st)
 		st = vm_add_device(vm, i8042_create(vm));

@@ -5,7 +5,7 @@
 # Included at the end of the top Makefile, after guest-tests.mk.
 
 PC_GUEST_NAMES := apic_timer ioapic_uart pic pit_calibrate rtc acpi reset pci \
-	longmode
+	longmode mmio_hpet
 PC_GUESTS := $(patsubst %,$(BUILD)/guests/pc_%.elf,$(PC_GUEST_NAMES))
 PC_LIB_OBJS := $(BUILD)/guests/obj/pc/pclib.c.o $(BUILD)/guests/obj/pc/pc_stubs.S.o
 PC_OBJS := $(patsubst %,$(BUILD)/guests/obj/pc/%.c.o,$(PC_GUEST_NAMES))

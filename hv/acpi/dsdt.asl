@@ -189,6 +189,21 @@ DefinitionBlock ("", "DSDT", 2, "SNAPVS", "SNAPVSPC", 1)
                 })
             }
 
+            /* The HPET (IA-PC HPET 1.0a, 3.2.5), as QEMU describes it. */
+            Device (HPET)
+            {
+                Name (_HID, EisaId ("PNP0103"))
+                Name (_UID, Zero)
+                Method (_STA, 0, NotSerialized)
+                {
+                    Return (0x0F)
+                }
+                Name (_CRS, ResourceTemplate ()
+                {
+                    Memory32Fixed (ReadOnly, 0xFED00000, 0x00000400)
+                })
+            }
+
             Device (RTC)
             {
                 Name (_HID, EisaId ("PNP0B00"))

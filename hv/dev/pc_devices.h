@@ -25,4 +25,11 @@ struct device *rtc_create(struct vm *vm, uint64_t unix_seconds,
 /* Bit 7 of the last write to port 0x70: NMIs masked by the guest. */
 bool rtc_nmi_masked(const struct device *dev);
 
+/* The HPET (IA-PC HPET 1.0a) at HPET_BASE, as on QEMU's pc machine:
+ * claims the MMIO page (region 0). Starts halted with its counter at 0.
+ * NULL when out of memory or the range is taken. */
+#define HPET_BASE 0xfed00000ull
+#define HPET_SIZE 0x400ull
+struct device *hpet_create(struct vm *vm);
+
 #endif

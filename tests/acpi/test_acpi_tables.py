@@ -14,7 +14,7 @@ import pytest
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 DUMPER = os.path.join(ROOT, "build", "unit", "acpi_tables")
 DSDT_AML = os.path.join(ROOT, "build", "gen", "dsdt.aml")
-DATA_TABLES = ["xsdt", "rsdt", "facp", "apic", "facs"]
+DATA_TABLES = ["xsdt", "rsdt", "facp", "apic", "facs", "hpet"]
 BIOS_BASE = 0xE0000
 
 
@@ -109,6 +109,17 @@ def test_madt_as_iasl_reads_it(tables):
     assert dsl.count("[Local APIC NMI]") == 1
 
 
+def test_hpet_as_iasl_reads_it(tables):
+    d, _ = tables
+    run(["iasl", "-d", "hpet.dat"], d)
+    dsl = open(os.path.join(d, "hpet.dsl")).read()
+    assert field(dsl, "Hardware Block ID") == "8086A201"
+    assert field(dsl, "Space ID") == "00"
+    assert field(dsl, "Address") == "00000000FED00000"
+    assert field(dsl, "Sequence Number") == "00"
+    assert field(dsl, "Minimum Clock Ticks") == "0000"
+
+
 def test_dsdt_is_iasl_output_and_disassembles(tables):
     d, _ = tables
     assert read(d, "dsdt") == open(DSDT_AML, "rb").read()
@@ -117,7 +128,7 @@ def test_dsdt_is_iasl_output_and_disassembles(tables):
     dsl = open(os.path.join(d, "dsdt.dsl")).read()
     for text in ['EisaId ("PNP0A08")', 'EisaId ("PNP0A03")', 'EisaId ("PNP0501")',
                  'EisaId ("PNP0B00")', 'EisaId ("PNP0100")', 'EisaId ("PNP0000")',
-                 'EisaId ("PNP0303")', "Name (_S5, Package", "Name (_PRT, Package"]:
+                 'EisaId ("PNP0303")', 'EisaId ("PNP0103")', "Name (_S5, Package", "Name (_PRT, Package"]:
         assert text in dsl, text
     rc, out = run(["iasl", "-p", "dsdt_rt", "dsdt.dsl"], d)
     assert rc == 0 and "0 Errors, 0 Warnings" in out, out
@@ -130,9 +141,11 @@ def test_acpiexec_evaluates_the_namespace(tables):
     d, _ = tables
     objs = ["\\_S5", "\\_SB.PCI0._CRS", "\\_SB.PCI0._PRT", "\\_SB.PCI0._HID",
             "\\_SB.PCI0.COM1._CRS", "\\_SB.PCI0.RTC._CRS", "\\_SB.PCI0.KBD._CRS",
-            "\\_SB.PCI0.TMR._CRS", "\\_SB.PCI0.PIC._CRS"]
+            "\\_SB.PCI0.TMR._CRS", "\\_SB.PCI0.PIC._CRS", "\\_SB.PCI0.HPET._CRS",
+            "\\_SB.PCI0.HPET._STA"]
     cmd = "; ".join("evaluate " + o for o in objs)
-    rc, out = run(["acpiexec", "-b", cmd, "dsdt.dat", "facp.dat", "apic.dat"], d)
+    rc, out = run(["acpiexec", "-b", cmd, "dsdt.dat", "facp.dat", "apic.dat", "hpet.dat"],
+                  d)
     assert rc == 0, out
     own = [l for l in out.splitlines()
            if re.search(r"ACPI (Warning|Error)|AE_", l) and "aetests" not in l]

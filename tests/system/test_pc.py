@@ -20,6 +20,19 @@ from .conftest import (CPUS, HV_EFI, HVRUN, ROOT, Result, emulator_slot, expect,
 PASS = 0
 QEMU_PASS = (0 << 1) | 1
 
+MMIO_HPET_LINES = [
+    "mmio_hpet: HPET table, base 0xfed00000",
+    "mmio_hpet: 20 read-modify-write forms agree with RAM, flags included",
+    "mmio_hpet: rep movs both ways and in both directions, stos, lods ok",
+    "mmio_hpet: push and pop of a device register ok",
+    "mmio_hpet: SSE movdqu, movd and movq with the device ok",
+    re.compile(r"mmio_hpet: HPET vendor 0x8086, 3 timers, period 10000000 fs, "
+               r"64-bit 1, legacy 1"),
+    "mmio_hpet: counter rate within 10% of the advertised period",
+    "mmio_hpet: periodic interrupts",
+    "mmio_hpet: level interrupt, status bit cleared by writing 1",
+    "mmio_hpet: legacy replacement routes timer 0 to IRQ 0"]
+
 # name: (hvrun args, (wait_for, send) or None, exit status, stdout lines,
 #        stderr regexes)
 CASES = {
@@ -63,7 +76,7 @@ CASES = {
         "rtc: NMI mask bit accepted", "rtc: NVRAM keeps values", "PASS"], []),
     "acpi": ([], None, 0, [
         "acpi: RSDP at 0xf0000, revision 2, OEM 'SNAPVS'",
-        "acpi: XSDT ok, same 2 tables as the RSDT", "acpi: X_DSDT agrees",
+        "acpi: XSDT ok, same 3 tables as the RSDT", "acpi: X_DSDT agrees",
         "acpi: reset register space 1 address 0xcf9 value 6",
         "acpi: MADT: 1 local APIC, 1 IOAPIC at 0xfec00000, IRQ0->GSI2 yes",
         "acpi: powering off: PM1a_CNT 0x604, SLP_TYP 5"],
@@ -79,6 +92,9 @@ CASES = {
         re.compile(r"longmode: 64-bit xAPIC read, version 0x[0-9a-f]+"),
         "longmode: 64-bit read of 0xe0000000: 0xffffffff",
         "longmode: exit from 64-bit mode", "PASS"], []),
+    "mmio_hpet": ([], None, PASS, MMIO_HPET_LINES + [
+        "mmio_hpet: AVX not tried (needs CPUID AVX and avx=1)",
+        "mmio_hpet: one-shot interrupt through IOAPIC pin 23", "PASS"], []),
 }
 
 
@@ -193,6 +209,10 @@ REFERENCE = {
     "acpi": ("", [], None, 0,
              ["acpi: MADT: 1 local APIC, 1 IOAPIC at 0xfec00000, IRQ0->GSI2 yes",
               "acpi: powering off: PM1a_CNT 0x604, SLP_TYP 0"]),
+    # QEMU's pc machine routes HPET timers to GSI 2 only; -cpu max for AVX.
+    "mmio_hpet": ("avx=1", ["-cpu", "max,-svm"], None, QEMU_PASS, MMIO_HPET_LINES + [
+        "mmio_hpet: AVX vmovdqu/vmovups 128 and 256 bits with the device ok",
+        "mmio_hpet: one-shot interrupt through IOAPIC pin 2", "PASS"]),
     "longmode": ("open_bus=zero", [], None, QEMU_PASS,
                  ["longmode: 64-bit arithmetic ok", "longmode: exit from 64-bit mode",
                   "PASS"]),

@@ -246,6 +246,27 @@ static void test_madt(void **state)
 	check_madt(ACPI_MAX_VCPUS);
 }
 
+/* The HPET table (IA-PC HPET 1.0a, 3.2.4): the block ID is the low half
+ * of the device's GCAP_ID, the base a system-memory GAS at 0xFED00000. */
+static void test_hpet(void **state)
+{
+	(void)state;
+	struct fake_gmem fg;
+	build(&fg, 1);
+	uint64_t t = find_table(&fg, "HPET");
+	assert_int_equal(get32(&fg, t + 4), 56);
+	assert_int_equal(get8(&fg, t + 8), 1);
+	uint32_t id = get32(&fg, t + 36);
+	assert_int_equal(id >> 16, 0x8086);          /* vendor */
+	assert_int_equal((id >> 8) & 0x1f, 2);       /* 3 comparators */
+	assert_true(id & (1u << 13));                /* 64-bit counter */
+	assert_true(id & (1u << 15));                /* legacy routing */
+	assert_int_equal(get8(&fg, t + 40), 0);      /* system memory */
+	assert_int_equal(get64(&fg, t + 44), 0xfed00000u);
+	assert_int_equal(get8(&fg, t + 52), 0);      /* HPET number */
+	fake_gmem_free(&fg);
+}
+
 /* Same config, same bytes; whatever was in the area before is gone. */
 static void test_deterministic(void **state)
 {
@@ -311,11 +332,13 @@ static int dump_main(const char *dir, unsigned n)
 	uint64_t rsdp = build(&fg, n);
 	uint64_t xsdt = get64(&fg, rsdp + 24), rsdt = get32(&fg, rsdp + 16);
 	uint64_t fadt = find_table(&fg, "FACP"), madt = find_table(&fg, "APIC");
+	uint64_t hpet = find_table(&fg, "HPET");
 	dump(&fg, dir, "rsdp", rsdp, 36);
 	dump(&fg, dir, "xsdt", xsdt, get32(&fg, xsdt + 4));
 	dump(&fg, dir, "rsdt", rsdt, get32(&fg, rsdt + 4));
 	dump(&fg, dir, "facp", fadt, get32(&fg, fadt + 4));
 	dump(&fg, dir, "apic", madt, get32(&fg, madt + 4));
+	dump(&fg, dir, "hpet", hpet, get32(&fg, hpet + 4));
 	dump(&fg, dir, "facs", get32(&fg, fadt + 36), 64);
 	dump(&fg, dir, "dsdt", get32(&fg, fadt + 40),
 	     get32(&fg, get32(&fg, fadt + 40) + 4));
@@ -332,6 +355,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_rsdp),
 		cmocka_unit_test(test_fadt),
 		cmocka_unit_test(test_madt),
+		cmocka_unit_test(test_hpet),
 		cmocka_unit_test(test_deterministic),
 		cmocka_unit_test(test_bad_config),
 	};

@@ -225,18 +225,20 @@ static void expect_status(enum cpu_mode mode, const char *hex, status_t st)
 static void test_unsupported(void **state)
 {
 	(void)state;
-	expect_status(MODE_64, "01 08", ST_EUNSUPP);          /* add [rax],ecx */
 	expect_status(MODE_64, "90", ST_EUNSUPP);             /* nop */
-	expect_status(MODE_64, "ff 00", ST_EUNSUPP);          /* inc dword [rax] */
-	expect_status(MODE_64, "f3 a4", ST_EUNSUPP);          /* rep movsb */
 	expect_status(MODE_64, "0f 05", ST_EUNSUPP);          /* syscall */
 	expect_status(MODE_64, "0f b8 00 00", ST_EUNSUPP);
-	expect_status(MODE_64, "0f 10 00", ST_EUNSUPP);       /* movups xmm0,[rax] */
 	expect_status(MODE_64, "c6 08 00", ST_EUNSUPP);       /* C6 /1 */
 	expect_status(MODE_64, "c7 f8 00 00 00 00", ST_EUNSUPP); /* xbegin */
 	expect_status(MODE_64, "c6 f8 00", ST_EUNSUPP);       /* xabort */
 	expect_status(MODE_64, "8c 18", ST_EUNSUPP);          /* mov [rax],ds */
-	expect_status(MODE_64, "66 0f 7e 00", ST_EUNSUPP);    /* movd [rax],xmm0 */
+	expect_status(MODE_64, "f7 30", ST_EUNSUPP);          /* div dword [rax] */
+	expect_status(MODE_64, "ff 10", ST_EUNSUPP);          /* call [rax] */
+	expect_status(MODE_64, "0f 6f 00", ST_EUNSUPP);       /* movq mm0,[rax] */
+	expect_status(MODE_64, "0f ba 18 01", ST_EUNSUPP);    /* 0F BA /3 */
+	expect_status(MODE_64, "01 c8", ST_EUNSUPP);          /* add eax,ecx: no memory */
+	expect_status(MODE_32, "63 08", ST_EUNSUPP);          /* arpl */
+	expect_status(MODE_32, "c5 08", ST_EUNSUPP);          /* lds */
 	/* 0x48 is DEC eax outside 64-bit mode. */
 	expect_status(MODE_32, "48 89 08", ST_EUNSUPP);
 	expect_status(MODE_16, "40 89 08", ST_EUNSUPP);
@@ -377,6 +379,122 @@ static void test_prefixes(void **state)
 	CHECK(out.len, 15);
 }
 
+
+/* The read-modify-write, string, stack and vector forms (kind, operation,
+ * memory size, register operand or IMM, direction, immediate). */
+struct oc {
+	enum cpu_mode mode;
+	const char *hex;
+	uint8_t len;
+	enum insn_kind kind;
+	enum alu_op alu;
+	uint8_t mem;
+	int reg;
+	enum insn_dir dir;
+	uint64_t imm;
+};
+
+#define A(k) K_##k
+static const struct oc ops[] = {
+	{ MODE_64, "48 83 08 01", 4, A(ALU), ALU_OR, 8, IMM, S, 1 },   /* orq $1,(%rax) */
+	{ MODE_64, "01 4b 10", 3, A(ALU), ALU_ADD, 4, RCX, S, 0 },
+	{ MODE_64, "02 22", 2, A(ALU), ALU_ADD, 1, RAX, L, 0 },        /* add (%rdx),%ah */
+	{ MODE_64, "66 81 16 34 12", 5, A(ALU), ALU_ADC, 2, IMM, S, 0x1234 },
+	{ MODE_64, "48 83 5c 8c 08 fe", 6, A(ALU), ALU_SBB, 8, IMM, S,
+	  0xfffffffffffffffeull },                     /* sbbq $-2,8(%rsp,%rcx,4) */
+	{ MODE_64, "81 25 00 00 00 00 00 00 ff ff", 10, A(ALU), ALU_AND, 4, IMM, S,
+	  0xffff0000 },                                /* andl $..,0(%rip) */
+	{ MODE_64, "64 80 28 05", 4, A(ALU), ALU_SUB, 1, IMM, S, 5 },
+	{ MODE_64, "4d 31 0a", 3, A(ALU), ALU_XOR, 8, R9, S, 0 },
+	{ MODE_64, "44 3b 38", 3, A(ALU), ALU_CMP, 4, R15, L, 0 },
+	{ MODE_64, "f6 00 80", 3, A(ALU), ALU_TEST, 1, IMM, S, 0x80 },
+	{ MODE_64, "48 85 17", 3, A(ALU), ALU_TEST, 8, RDX, S, 0 },
+	{ MODE_64, "f0 ff 00", 3, A(UNARY), ALU_INC, 4, IMM, L, 0 },
+	{ MODE_64, "66 ff 0b", 3, A(UNARY), ALU_DEC, 2, IMM, L, 0 },
+	{ MODE_64, "48 f7 11", 3, A(UNARY), ALU_NOT, 8, IMM, S, 0 },
+	{ MODE_64, "f6 1a", 2, A(UNARY), ALU_NEG, 1, IMM, S, 0 },
+	{ MODE_64, "87 03", 2, A(XCHG), ALU_TEST, 4, RAX, S, 0 },
+	{ MODE_64, "f0 4c 0f b1 00", 5, A(CMPXCHG), 0, 8, R8, L, 0 },
+	{ MODE_64, "0f b0 39", 3, A(CMPXCHG), 0, 1, RBX, L, 0 },       /* %bh */
+	{ MODE_64, "0f ba 20 05", 4, A(BT), ALU_BT, 4, IMM, L, 5 },
+	{ MODE_64, "48 0f ab 08", 4, A(BT), ALU_BTS, 8, RCX, L, 0 },
+	{ MODE_64, "66 f0 0f ba 30 0f", 6, A(BT), ALU_BTR, 2, IMM, L, 15 },
+	{ MODE_64, "0f bb 50 04", 4, A(BT), ALU_BTC, 4, RDX, L, 0 },
+	{ MODE_64, "f3 a4", 2, A(MOVS), 0, 1, RAX, S, 0 },
+	{ MODE_64, "48 a5", 2, A(MOVS), 0, 8, RAX, S, 0 },
+	{ MODE_64, "f3 ab", 2, A(STOS), 0, 4, RAX, S, 0 },
+	{ MODE_64, "66 ad", 2, A(LODS), 0, 2, RAX, L, 0 },
+	{ MODE_64, "ff 30", 2, A(PUSH), 0, 8, IMM, L, 0 },
+	{ MODE_64, "8f 40 08", 3, A(POP), 0, 8, IMM, L, 0 },
+	{ MODE_64, "66 ff 30", 3, A(PUSH), 0, 2, IMM, L, 0 },
+	{ MODE_64, "48 63 10", 3, A(MOV), 0, 4, RDX, L, 0 },           /* movslq */
+	{ MODE_64, "66 44 0f 6f 08", 5, A(VMOV), 0, 16, 9, L, 0 },     /* movdqa */
+	{ MODE_64, "f3 0f 7f 18", 4, A(VMOV), 0, 16, 3, S, 0 },        /* movdqu */
+	{ MODE_64, "0f 28 08", 3, A(VMOV), 0, 16, 1, L, 0 },           /* movaps */
+	{ MODE_64, "44 0f 11 78 10", 5, A(VMOV), 0, 16, 15, S, 0 },    /* movups */
+	{ MODE_64, "66 0f 6e 10", 4, A(VMOV), 0, 4, 2, L, 0 },         /* movd */
+	{ MODE_64, "f3 0f 7e 20", 4, A(VMOV), 0, 8, 4, L, 0 },         /* movq */
+	{ MODE_64, "66 0f d6 28", 4, A(VMOV), 0, 8, 5, S, 0 },
+	{ MODE_64, "66 0f 7e 30", 4, A(VMOV), 0, 4, 6, S, 0 },
+	{ MODE_64, "66 48 0f 7e 30", 5, A(VMOV), 0, 8, 6, S, 0 },      /* movq r/m64 */
+	{ MODE_64, "c5 fe 6f 18", 4, A(VMOV), 0, 32, 3, L, 0 },        /* vmovdqu ymm */
+	{ MODE_64, "c5 7a 7f 20", 4, A(VMOV), 0, 16, 12, S, 0 },
+	{ MODE_64, "c5 fd 7f 08", 4, A(VMOV), 0, 32, 1, S, 0 },        /* vmovdqa */
+	{ MODE_64, "c5 f8 10 38", 4, A(VMOV), 0, 16, 7, L, 0 },        /* vmovups */
+	{ MODE_64, "c4 41 7c 11 01", 5, A(VMOV), 0, 32, 8, S, 0 },
+	{ MODE_64, "66 0f e7 08", 4, A(VMOV), 0, 16, 1, S, 0 },        /* movntdq */
+	{ MODE_32, "83 08 01", 3, A(ALU), ALU_OR, 4, IMM, S, 1 },
+	{ MODE_32, "66 83 08 ff", 4, A(ALU), ALU_OR, 2, IMM, S, 0xffff },
+	{ MODE_32, "c5 fe 6f 18", 4, A(VMOV), 0, 32, 3, L, 0 },
+	{ MODE_32, "ff 30", 2, A(PUSH), 0, 4, IMM, L, 0 },
+	{ MODE_32, "66 8f 00", 3, A(POP), 0, 2, IMM, L, 0 },
+	{ MODE_32, "67 f3 a5", 3, A(MOVS), 0, 4, RAX, S, 0 },
+	{ MODE_16, "83 0f 01", 3, A(ALU), ALU_OR, 2, IMM, S, 1 },      /* or [bx],1 */
+	{ MODE_16, "66 0f ab 07", 4, A(BT), ALU_BTS, 4, RAX, L, 0 },
+};
+
+static void test_ops(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++) {
+		const struct oc *t = &ops[i];
+		size_t n;
+		uint8_t *b = bytes(t->hex, &n);
+		struct insn in;
+		snprintf(ctx, sizeof ctx, "%d: %s", (int)t->mode, t->hex);
+		CHECK(n, t->len);
+		CHECK(decode_insn(b, n, t->mode, &in), ST_OK);
+		CHECK(in.len, t->len);
+		CHECK(in.kind, t->kind);
+		if (t->kind == K_ALU || t->kind == K_UNARY || t->kind == K_BT)
+			CHECK(in.alu, t->alu);
+		CHECK(in.mem_size, t->mem);
+		if (t->kind != K_UNARY && t->kind != K_PUSH && t->kind != K_POP)
+			CHECK(in.reg, t->reg);
+		if (t->kind == K_MOV || t->kind == K_ALU || t->kind == K_VMOV ||
+		    t->kind == K_LODS)
+			CHECK(in.dir, t->dir);
+		if (t->reg == IMM && t->kind != K_UNARY && t->kind != K_PUSH &&
+		    t->kind != K_POP)
+			CHECK(in.imm, t->imm);
+		for (size_t k = 0; k < n; k++) { /* every cut is incomplete */
+			snprintf(ctx, sizeof ctx, "%s cut at %zu", t->hex, k);
+			CHECK(decode_insn(b, k, t->mode, &in), ST_EINVAL);
+		}
+		free(b);
+	}
+	/* Prefixes the emulator needs. */
+	size_t n;
+	uint8_t *b = bytes("f0 65 67 f3 a4", &n);
+	struct insn in;
+	CHECK(decode_insn(b, n, MODE_64, &in), ST_OK);
+	CHECK(in.seg, SEG_GS);
+	CHECK(in.addr_size, 4);
+	CHECK(in.rep, 1);
+	CHECK(in.lock, 1);
+	free(b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -387,6 +505,7 @@ int main(void)
 		cmocka_unit_test(test_max_length),
 		cmocka_unit_test(test_merge),
 		cmocka_unit_test(test_prefixes),
+		cmocka_unit_test(test_ops),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
