@@ -28,7 +28,7 @@ MERGE_LIB_OBJS := $(SNAP_LIB_OBJS) $(BUILD)/guests/obj/lib/vblk.c.o \
 GUEST_NAMES := hello cpuid msr portio hlt ram triple unassigned mbinfo spin \
 	virtio_blk paging hypercall snapshot snapshot_disk snapshot_restart \
 	snapshot_refuse snapshot_full snapshot_delete merge_write merge_busy \
-	merge_now merge_export merge_restart merge_full disk_stop \
+	merge_now merge_export merge_restart merge_full disk_full disk_stop \
 	loader_state cpu_features
 GUESTS += $(patsubst %,$(BUILD)/guests/%.elf,$(GUEST_NAMES)) \
 	$(BUILD)/guests/mbinfo-aout.elf $(BUILD)/guests/layout.elf
@@ -74,8 +74,10 @@ $(VBLK_GUESTS): $(BUILD)/guests/%.elf: $(BUILD)/guests/obj/%.c.o \
 $(patsubst $(BUILD)/guests/%.elf,$(BUILD)/guests/obj/%.c.o,$(VBLK_GUESTS)): \
 	guest-tests/lib/snap.h guest-tests/lib/vblk.h
 
-# The merge guests (issue 6) also link lib/vblk.c and lib/merge.c.
-MERGE_GUESTS := $(patsubst %,$(BUILD)/guests/%.elf,$(filter merge_%,$(GUEST_NAMES)))
+# The merge guests (issue 6) and disk_full also link lib/vblk.c and
+# lib/merge.c.
+MERGE_GUESTS := $(patsubst %,$(BUILD)/guests/%.elf,$(filter merge_% disk_full,\
+	$(GUEST_NAMES)))
 $(MERGE_GUESTS): $(BUILD)/guests/%.elf: $(BUILD)/guests/obj/%.c.o $(GUEST_LIB_OBJS) \
 		$(MERGE_LIB_OBJS) guest-tests/lib/guest.ld
 	$(GUEST_CC) $(GUEST_LDFLAGS) -o $@ $< $(GUEST_LIB_OBJS) $(MERGE_LIB_OBJS)

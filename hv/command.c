@@ -1,6 +1,7 @@
 /* command.c: the console's command table and its commands (command.h).
  * A command is matched on its leading words; the rest of the line is
- * its argument. The snapshot words call hv/snap.h. */
+ * its argument. The snapshot words call hv/snap.h. `continue` is the
+ * host console's alone: a guest cannot send it, as its VM is paused. */
 #include <string.h>
 #include "hv/command.h"
 #include "hv/lib/fmt.h"
@@ -43,10 +44,13 @@ static status_t cmd_vm_info(struct vm *vm, struct cmd_caller *c,
 		hv_snprintf(reply, cap, "no VM is running");
 		return ST_ENOENT;
 	}
+	char state[192];
+	vm_state_text(vm, state, sizeof state);
 	size_t len = (size_t)hv_snprintf(
-		reply, cap, "vendor %s\nmemory %llu MiB\nvcpus %u\nkernel %s\n",
-		vcpu_ops->name, (unsigned long long)(vm->ram_size >> 20),
-		vm->nvcpus, vm->cfg.kernel);
+		reply, cap, "vendor %s\nmemory %llu MiB\nvcpus %u\nkernel %s\n"
+		"state %s\n", vcpu_ops->name,
+		(unsigned long long)(vm->ram_size >> 20), vm->nvcpus,
+		vm->cfg.kernel, state);
 	if (len < cap)
 		disk_chain(vm, reply + len, cap - len);
 	return ST_OK;
@@ -99,6 +103,17 @@ static status_t cmd_merge_now(struct vm *vm, struct cmd_caller *c,
 	return snap_merge_now(vm, reply, cap);
 }
 
+static status_t cmd_continue(struct vm *vm, struct cmd_caller *c,
+			     const char *arg, char *reply, size_t cap)
+{
+	(void)arg;
+	if (c) {
+		hv_snprintf(reply, cap, "continue is a host console command");
+		return ST_EPERM;
+	}
+	return vm_continue(vm, reply, cap);
+}
+
 static const struct command commands[] = {
 	{ "snapshot create", "[NAME]", "freezes the machine; replies its id",
 	  false, cmd_create },
@@ -114,8 +129,10 @@ static const struct command commands[] = {
 	  true, cmd_merge_status },
 	{ "merge now", "", "runs every pending merge to the end",
 	  true, cmd_merge_now },
-	{ "vm info", "", "vendor, memory, vCPUs, kernel and disk chain",
+	{ "vm info", "", "vendor, memory, vCPUs, kernel, state, disk chain",
 	  false, cmd_vm_info },
+	{ "continue", "", "resumes a paused VM (host console only)",
+	  true, cmd_continue },
 	{ "help", "", "lists the commands", false, cmd_help },
 };
 

@@ -10,7 +10,7 @@ HV_PORTABLE := $(HV_FEATURE_SRCS) hv/npt.c hv/gmem.c hv/config.c hv/multiboot.c 
 HV_SRCS += boot/efi_main.c boot/plat_mem.c boot/plat_file.c \
 	boot/plat_console.c boot/plat_timer.c boot/plat_timer_isr.S \
 	$(HV_PORTABLE) hv/lib/string.c hv/log.c hv/main.c hv/console.c \
-	hv/vm.c hv/vm_mem.c hv/loader.c hv/cpuid.c hv/msr.c hv/exit.c \
+	hv/vm.c hv/vm_pause.c hv/vm_mem.c hv/loader.c hv/cpuid.c hv/msr.c hv/exit.c \
 	hv/cr.c hv/hypercall.c hv/command.c hv/console_mux.c hv/snap.c hv/snap_create.c \
 	hv/snap_apply.c hv/snap_state.c hv/snap_disk.c hv/snap_merge.c hv/snap_export.c hv/mmio.c hv/guest.c hv/string_io.c hv/fpu.c hv/dev/uart16550.c \
 	hv/dev/debugexit.c hv/irq.c hv/intr.c hv/vclock.c hv/dev/lapic.c \

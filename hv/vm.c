@@ -1,12 +1,15 @@
 /* vm.c: creating, running and stopping a VM (vm.h). The run loop is the
  * bootstrap processor's service loop: it enters vCPU 0, and between
  * entries (at least every 10 ms, when exits come from host timer ticks)
- * polls the devices, which is how console input reaches the guest.
+ * polls the devices, which is how console input reaches the guest. A
+ * paused VM (hv/vm_pause.c) is not entered; the loop then serves only
+ * the host console and the background work.
  * Environment: bootstrap processor, boot services, interrupts on. */
 #include <stdarg.h>
 #include <string.h>
 #include <stdlib.h>
 #include "hv/acpi.h"
+#include "hv/console.h"
 #include "hv/dev/acpi_devices.h"
 #include "hv/dev/pc_devices.h"
 #include "hv/dev/pci.h"
@@ -220,12 +223,33 @@ static void idle(struct vcpu *v, uint64_t until)
 	v->halted = false;
 }
 
+/* One turn of a paused VM's loop: no vCPU runs and no virtual timer
+ * fires (they catch up when it continues). The host console stays live
+ * (its `continue` ends the pause) and the snapshot writer goes on. Merges
+ * wait while the pause is for room on the volume: a fold needs room
+ * before it frees any, and must not take what was made for the guest's
+ * write (`merge now` still runs them on request). */
+static void paused_turn(struct vm *vm)
+{
+	console_poll(vm);
+	if (snap_busy(vm))
+		snap_service(vm, true);
+	else if (vm->pause != VM_PAUSED_DISK_FULL && snap_merge_pending(vm))
+		snap_merge_idle(vm, rdtsc() + plat_tsc_hz() / 100);
+	else
+		__asm__ volatile("sti; hlt" ::: "memory");
+}
+
 void vm_run(struct vm *vm)
 {
 	struct vcpu *v = &vm->vcpu[0];
 	uint64_t next_poll = 0, poll_ticks = plat_tsc_hz() / 1000000 *
 					     POLL_INTERVAL_US;
 	while (vm->stop == VM_RUNNING) {
+		if (vm->pause != VM_NOT_PAUSED) {
+			paused_turn(vm);
+			continue;
+		}
 		uint64_t now = rdtsc();
 		uint64_t next_timer = vtimer_run_due(&vm->timers, now);
 		if (now >= next_poll) {

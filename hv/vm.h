@@ -30,6 +30,11 @@
 #define VM_BOOT_GDT 0xeff00u
 
 enum vm_stop { VM_RUNNING, VM_EXIT_CODE, VM_POWER_OFF, VM_RESET, VM_FAULT };
+/* Why a VM that has not stopped holds every vCPU out of the guest until
+ * the host console's `continue` (hv/vm_pause.c). Only the service loop
+ * runs meanwhile: the console, the snapshot writer, merges. With SMP each
+ * vCPU checks the same field at the freeze rendezvous. */
+enum vm_pause { VM_NOT_PAUSED, VM_PAUSED_DISK_FULL };
 
 struct vhd_chain;
 struct snapshots;
@@ -55,6 +60,8 @@ struct vm {
 	enum vm_stop stop;
 	int exit_code;
 	char stop_msg[192];
+	enum vm_pause pause;         /* VM_NOT_PAUSED while the guest runs */
+	char pause_msg[160];         /* what made it pause (vm info) */
 };
 
 /* Bytes of RAM below VM_LOW_RAM_LIMIT; the rest starts at 4 GiB. */
@@ -74,6 +81,18 @@ void vm_run(struct vm *vm);
 /* Asks the VM to stop (first reason wins); safe from exit handlers. */
 void vm_stop(struct vm *vm, enum vm_stop why, int code, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+/* Pauses the VM (a paused VM's first reason stays) and says on the
+ * host console why and what to do; safe from exit handlers: the vCPU
+ * finishes its exit and is not entered again until vm_continue. */
+void vm_pause(struct vm *vm, enum vm_pause why, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* The console's `continue`: retries what made the VM pause (a disk's
+ * pending writes) and, when that works, lets the vCPUs run again. The
+ * reply says which; ST_ENOSPC when the volume is still full (the VM stays
+ * paused), ST_EINVAL when the VM was not paused. */
+status_t vm_continue(struct vm *vm, char *reply, size_t cap);
+/* "running", or "paused: " and why (the `vm info` state line). */
+void vm_state_text(const struct vm *vm, char *out, size_t cap);
 /* Adds a device model to the VM (its ports join the dispatch table). */
 status_t vm_add_device(struct vm *vm, struct device *dev);
 

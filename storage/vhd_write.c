@@ -56,10 +56,15 @@ static status_t alloc_block(struct vhd *v, uint32_t blk, uint32_t first,
 		st = sync_point(v);
 	free(bm);
 	if (st) {
-		/* best effort: cut a half-written extension back off, and
-		 * flush so that the file system frees its space now (a full
-		 * volume needs it back for the next write) */
-		if (!bf_resize(v->bf, v->footer_off + VHD_FOOTER_SIZE))
+		/* best effort: the bitmap may have overwritten the old footer,
+		 * so it goes back first (flushed, so the file ends in a footer
+		 * at every moment); then the half-written extension is cut off
+		 * and flushed so that the file system frees its space now (a
+		 * full volume needs it back for the next write). A full volume
+		 * fails the first write, which takes no space it cannot undo. */
+		if (!bf_write(v->bf, v->footer_off, v->footer_raw,
+			      VHD_FOOTER_SIZE) && !sync_point(v) &&
+		    !bf_resize(v->bf, v->footer_off + VHD_FOOTER_SIZE))
 			bf_flush(v->bf);
 		return st;
 	}

@@ -16,8 +16,9 @@ HV_SRCS += $(filter-out $(HV_SRCS),$(PCI_SRCS) $(VIRTIO_SRCS) hv/disk.c \
 	storage/vhd_image.c storage/vhd_commit.c)
 
 # Host tests: real gmem, bus and storage (memory and POSIX files);
-# vm_stop, irq_set and irq_msi are faked in tests/unit/pci_fakes.h.
+# vm_stop, hv_log, irq_set and irq_msi are faked in tests/unit/pci_fakes.h.
 PCI_TEST_SRCS := $(PCI_SRCS) $(VIRTIO_SRCS) hv/bus.c hv/gmem.c \
+	hv/vm_pause.c hv/lib/fmt.c \
 	include/status.c $(HV_STORAGE_SRCS) storage/blockfile_mem.c \
 	storage/blockfile_posix.c storage/vhd_create.c
 PCI_UNIT_NAMES := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/pci_*.c \

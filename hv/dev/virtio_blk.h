@@ -17,6 +17,10 @@ struct vhd_chain *virtio_blk_disk(struct device *dev);
 /* Moves the device onto another chain of the same size (a snapshot's new
  * leaf); requests are synchronous, so none is in flight. */
 void virtio_blk_set_disk(struct device *dev, struct vhd_chain *disk);
+/* Takes the requests again after a full volume stalled the device (the
+ * console's `continue`, hv/vm_pause.c): ST_ENOSPC when one still finds
+ * no room (it stays pending), else ST_OK. */
+status_t virtio_blk_retry(struct device *dev);
 /* Unregisters (releases BARs) and frees the device. */
 void virtio_blk_destroy(struct device *dev);
 

@@ -1,6 +1,7 @@
 """Host-only tests of the runner's pieces: how hvrun splits the COM1 stream
 (firmware noise, "hv: " lines, guest bytes) whatever way it is chunked, and
-how mkvolume builds and updates a boot volume."""
+how mkvolume builds and updates a boot volume, and how big a new volume
+is."""
 import importlib.machinery
 import importlib.util
 import io
@@ -163,7 +164,7 @@ def test_hvrun_set_adds_config_lines(tmp_path):
     efi.write_bytes(b"MZ fake")
     img = str(tmp_path / "v.img")
     args = mod.argparse.Namespace(kernel=guest("hello"), mem=64 << 20, append=None,
-                                  initrd=None, disk=None,
+                                  initrd=None, disk=None, volume_size=None,
                                   set=["snapshot_capture=stop-and-copy",
                                        " hypercall_user = yes "])
     mod.build_volume(args, img, str(efi))
@@ -171,6 +172,36 @@ def test_hvrun_set_adds_config_lines(tmp_path):
     assert cfg.endswith("on_stop = poweroff\nsnapshot_capture = stop-and-copy\n"
                         "hypercall_user = yes\n"), cfg
     assert "memory = 64M\n" in cfg
+
+
+def test_volume_sizes(tmp_path):
+    """A new volume has room for two images of all RAM (2 x RAM + 64 MiB
+    beyond the files), --volume-size sets it exactly, an existing one
+    keeps its size, and mkvolume refuses a size the files cannot fit."""
+    mod = load_hvrun()
+    efi = tmp_path / "fake.efi"
+    efi.write_bytes(b"MZ fake")
+
+    def build(name, mem, volume_size=None):
+        img = str(tmp_path / name)
+        args = mod.argparse.Namespace(kernel=guest("hello"), mem=mem, append=None,
+                                      initrd=None, disk=None, set=[],
+                                      volume_size=volume_size)
+        mod.build_volume(args, img, str(efi))
+        return img
+    big = build("big.img", 512 << 20)
+    assert os.path.getsize(big) >= (2 * 512 + 64) << 20
+    assert os.path.getsize(big) < (2 * 512 + 80) << 20
+    assert os.path.getsize(build("small-ram.img", 16 << 20)) == 128 << 20
+    small = build("small.img", 512 << 20, volume_size=48 << 20)
+    assert os.path.getsize(small) == 48 << 20
+    assert os.stat(small).st_blocks * 512 < 8 << 20, "not sparse"
+    build("small.img", 16 << 20, volume_size=64 << 20)   # exists: kept
+    assert os.path.getsize(small) == 48 << 20
+    res = subprocess.run([MKVOLUME, "-o", str(tmp_path / "tiny.img"), "--kernel",
+                          guest("hello"), "--size", "20M"], stdout=subprocess.PIPE,
+                         stderr=subprocess.STDOUT)
+    assert res.returncode == 1 and b"needs at least 40 MiB" in res.stdout, res.stdout
 
 
 @pytest.mark.parametrize("setting,why", [("noequals", b"KEY=VALUE"),

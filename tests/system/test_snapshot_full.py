@@ -20,9 +20,12 @@ def mtools(*args):
                           stderr=subprocess.STDOUT).stdout.decode()
 
 
-def nearly_full_volume(path, kernel, left_free=LEFT_FREE):
+def nearly_full_volume(path, kernel, left_free=LEFT_FREE, size=None):
+    """A new boot volume (of `size` bytes: a small one needs a small
+    filler) with all but left_free bytes taken by a file."""
     subprocess.run(["/usr/bin/python3", MKVOLUME, "--output", path, "--efi", HV_EFI,
-                    "--kernel", kernel], check=True)
+                    "--kernel", kernel] + (["--size", str(size)] if size else []),
+                   check=True)
     fs = "%s@@1M" % path
     free = int(re.search(r"([\d ]+) bytes free", mtools("mdir", "-i", fs, "::"))
                .group(1).replace(" ", ""))

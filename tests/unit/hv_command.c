@@ -1,7 +1,8 @@
 /* hv_command.c: unit tests of the console command language
  * (hv/command.c): matching on whole words, replies cut to fit, unknown
- * commands, `vm info` with and without a VM, and the snapshot words
- * reaching hv/snap.h with their argument (faked here). */
+ * commands, `vm info` with and without a VM, the snapshot words
+ * reaching hv/snap.h with their argument, and `continue` reaching
+ * vm_continue from the host console only (both faked here). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -71,6 +72,43 @@ status_t snap_merge_now(struct vm *vm, char *reply, size_t cap)
 {
 	(void)vm;
 	return fake("merge now", NULL, NULL, reply, cap);
+}
+
+/* Fakes of hv/vm_pause.c. */
+void vm_state_text(const struct vm *vm, char *out, size_t cap)
+{
+	snprintf(out, cap, "%s", vm->pause ? "paused: why" : "running");
+}
+
+status_t vm_continue(struct vm *vm, char *reply, size_t cap)
+{
+	(void)vm;
+	return fake("continue", NULL, NULL, reply, cap);
+}
+
+static void test_continue(void **state)
+{
+	(void)state;
+	static struct vm vm;
+	struct cmd_caller caller = { 0 };
+	char reply[128];
+	strcpy(last_call, "none");
+	/* A guest cannot send it: its VM would be paused. */
+	assert_int_equal(command_run(&vm, &caller, "continue", reply,
+				     sizeof reply), ST_EPERM);
+	assert_string_equal(reply, "continue is a host console command");
+	assert_string_equal(last_call, "none");
+	assert_int_equal(command_run(&vm, NULL, "continue now", reply,
+				     sizeof reply), ST_EINVAL);
+	assert_string_equal(last_call, "none");
+	assert_int_equal(command_run(&vm, NULL, " continue ", reply,
+				     sizeof reply), ST_OK);
+	assert_string_equal(last_call, "continue");
+	assert_string_equal(reply, "continue done");
+	char help[2048];
+	assert_int_equal(command_run(&vm, NULL, "help", help, sizeof help),
+			 ST_OK);
+	assert_non_null(strstr(help, "\ncontinue "));
 }
 
 static void test_merge_words(void **state)
@@ -156,7 +194,12 @@ static void test_vm_info(void **state)
 	strcpy(vm.cfg.disk, "d.vhd");
 	assert_int_equal(command_run(&vm, NULL, "vm   info", reply, sizeof reply), ST_OK);
 	assert_string_equal(reply, "vendor fakevendor\nmemory 64 MiB\nvcpus 1\n"
-				   "kernel k.elf\ndisk d.vhd");
+				   "kernel k.elf\nstate running\ndisk d.vhd");
+	vm.pause = VM_PAUSED_DISK_FULL;
+	assert_int_equal(command_run(&vm, NULL, "vm info", reply, sizeof reply),
+			 ST_OK);
+	assert_non_null(strstr(reply, "\nstate paused: why\ndisk d.vhd"));
+	vm.pause = VM_NOT_PAUSED;
 	assert_int_equal(command_run(&vm, NULL, "vm info", reply, 8), ST_OK);
 	assert_string_equal(reply, "vendor ");
 	assert_int_equal(command_run(&vm, NULL, "vm", reply, sizeof reply), ST_EINVAL);
@@ -172,6 +215,7 @@ int main(void)
 		cmocka_unit_test(test_vm_info),
 		cmocka_unit_test(test_snapshot_words),
 		cmocka_unit_test(test_merge_words),
+		cmocka_unit_test(test_continue),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

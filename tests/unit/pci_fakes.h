@@ -1,6 +1,7 @@
-/* pci_fakes.h: what the PCI and virtio unit tests fake of the VM: vm_stop
- * and the interrupt sinks (irq_set levels and irq_msi messages are
- * recorded), plus config-space access through the bridge's ports. */
+/* pci_fakes.h: what the PCI and virtio unit tests fake of the VM: vm_stop,
+ * the hypervisor log (the last line is kept) and the interrupt sinks
+ * (irq_set levels and irq_msi messages are recorded), plus config-space
+ * access through the bridge's ports. */
 #ifndef TESTS_UNIT_PCI_FAKES_H
 #define TESTS_UNIT_PCI_FAKES_H
 #include <stdarg.h>
@@ -12,6 +13,7 @@
 #include <cmocka.h>
 #include "hv/dev/pci.h"
 #include "hv/irq.h"
+#include "hv/lib/fmt.h"
 #include "hv/vm.h"
 
 static bool irq_level[IRQ_LINES];
@@ -46,8 +48,22 @@ void vm_stop(struct vm *vm, enum vm_stop why, int code, const char *fmt, ...)
 		vm->stop = why, vm->exit_code = code;
 }
 
+static char last_log[256];
+static unsigned log_count;
+
+void hv_log(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	hv_vsnprintf(last_log, sizeof last_log, fmt, ap);
+	va_end(ap);
+	log_count++;
+}
+
 static inline void fakes_reset(void)
 {
+	last_log[0] = 0;
+	log_count = 0;
 	memset(irq_level, 0, sizeof irq_level);
 	msi_count = 0;
 	msi_addr = 0;

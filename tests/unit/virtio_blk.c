@@ -2,7 +2,9 @@
  * as a driver sees it: legacy and modern init sequences, requests through
  * a split ring built in fake guest RAM against a real VHD chain (base +
  * differencing child in a memory file system), indirect descriptors,
- * malformed requests, interrupts, and save/restore mid-use. */
+ * malformed requests, interrupts, save/restore mid-use, and a write the
+ * volume has no room for: held pending with the VM paused, retried by
+ * vm_continue (hv/vm_pause.c). */
 #include "tests/unit/pci_fakes.h"
 #include "hv/dev/virtio_blk.h"
 #include "hv/dev/virtio_pci.h"
@@ -507,6 +509,82 @@ static void test_save_restore(void **state)
 	free(a), free(b), free(c), free(bad);
 }
 
+/* The child may not grow: a write to a block it lacks finds no room. */
+static void volume_full(struct fx *f, bool full)
+{
+	f->fs.max_size = full ? memfs_find(&f->fs, "child.vhd")->size + 4096
+			      : 64ull << 20;
+}
+
+static void test_full_volume_pauses(void **state)
+{
+	struct fx *f = *state;
+	struct device *d = f->blk;
+	struct vm *vm = f->vm;
+	char reply[256];
+	uint8_t *saved = malloc(d->state_size), back[1024];
+	vm->dev[vm->ndevs++] = d; /* as vm_add_device does: continue finds it */
+	legacy_init(f);
+	assert_int_equal(vm_continue(vm, reply, sizeof reply), ST_EINVAL);
+	for (unsigned i = 0; i < 1024; i++)
+		f->ram[BUF + 0x10000 + i] = (uint8_t)(i * 7 + 1);
+	uint64_t child_size = memfs_find(&f->fs, "child.vhd")->size;
+	volume_full(f, true);
+	request(f, 0, 1, 5000, BUF + 0x10000, 1024, false);
+	request(f, 3, 0, 1, BUF, 512, true);
+	leg_notify(f);
+	/* Nothing completed, no status written, the VM paused and said why. */
+	assert_int_equal(used_idx(f), 0);
+	assert_int_equal(status_of(f, 0), 0xee);
+	assert_int_equal(status_of(f, 3), 0xee);
+	assert_false(irq_level[11]);
+	assert_int_equal(vm->pause, VM_PAUSED_DISK_FULL);
+	assert_non_null(strstr(vm->pause_msg, "disk child.vhd: no space left "
+					      "on the boot volume"));
+	assert_non_null(strstr(last_log, "vm paused: make room"));
+	assert_non_null(strstr(last_log, "then type continue"));
+	/* The failed allocation left the leaf as it was. */
+	assert_int_equal(memfs_find(&f->fs, "child.vhd")->size, child_size);
+	vm_state_text(vm, reply, sizeof reply);
+	assert_non_null(strstr(reply, "paused: disk child.vhd"));
+	/* A stalled device takes no more (the guest is paused anyway). */
+	leg_notify(f);
+	assert_int_equal(used_idx(f), 0);
+	d->save(d, saved);
+	/* Still no room: continue says so and the VM stays paused. */
+	unsigned logs = log_count;
+	assert_int_equal(vm_continue(vm, reply, sizeof reply), ST_ENOSPC);
+	assert_non_null(strstr(reply, "no space left on the boot volume"));
+	assert_int_equal(log_count, logs); /* no second pause message */
+	assert_int_equal(vm->pause, VM_PAUSED_DISK_FULL);
+	assert_int_equal(used_idx(f), 0);
+	/* Room made: both requests complete, the write is on the disk. */
+	volume_full(f, false);
+	assert_int_equal(vm_continue(vm, reply, sizeof reply), ST_OK);
+	assert_string_equal(reply, "the VM runs again");
+	assert_int_equal(vm->pause, VM_NOT_PAUSED);
+	vm_state_text(vm, reply, sizeof reply);
+	assert_string_equal(reply, "running");
+	assert_int_equal(used_idx(f), 2);
+	assert_int_equal(status_of(f, 0), 0);
+	assert_int_equal(status_of(f, 3), 0);
+	assert_int_equal(f->ram[BUF], pattern(512));
+	assert_true(irq_level[11]);
+	assert_int_equal(vhd_chain_read(f->disk, 5000 * 512, back, 1024), ST_OK);
+	assert_memory_equal(back, f->ram + BUF + 0x10000, 1024);
+	/* A state saved while the write waited (a snapshot) still holds it
+	 * as available: restored, the device takes it without a notify. */
+	f->ram[BUF + 0x100000 - 64 + 16] = 0xee;
+	f->ram[BUF + 0x100000 - 64 * 4 + 16] = 0xee;
+	assert_int_equal(d->restore(d, saved, d->state_size), ST_OK);
+	assert_int_equal(status_of(f, 0), 0xee);
+	d->poll(d);
+	assert_int_equal(status_of(f, 0), 0);
+	assert_int_equal(status_of(f, 3), 0);
+	assert_int_equal(used_idx(f), 2);
+	free(saved);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -518,6 +596,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_loop_and_bad_ring, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_save_restore, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_full_volume_pauses, setup,
+						teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
