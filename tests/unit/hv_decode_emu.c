@@ -30,7 +30,7 @@ static status_t f_linear(void *ctx, int seg, uint64_t off, unsigned size,
 {
 	(void)ctx;
 	last_seg = seg;
-	if (off + size > sizeof flat)
+	if (off >= sizeof flat || size > sizeof flat - off)
 		return ST_EFAULT;
 	if (write)
 		memcpy(flat + off, val, size);
