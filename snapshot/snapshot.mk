@@ -1,7 +1,8 @@
 # snapshot/snapshot.mk: the snapshot formats (snapshot/: manifest, state
 # file, memory image, crc32) and the capture engine, linked into hv.efi;
 # their cmocka unit tests, the freestanding check, the libFuzzer targets
-# (tests/snapshot/test_fuzz.py runs them) and `make bench-snapshot`.
+# (tests/snapshot/test_fuzz.py runs them); bench/bench.mk builds
+# `make bench-snapshot` from SNAPSHOT_FORMAT_SRCS.
 
 SNAPSHOT_SRCS := $(wildcard snapshot/*.c)
 HV_SRCS += $(SNAPSHOT_SRCS)
@@ -12,7 +13,7 @@ SNAPSHOT_HOST_SRCS := $(SNAPSHOT_SRCS) $(STORAGE_HOST_SRCS) hv/lib/fmt.c
 # The format code alone (no capture engine), for the fuzzers and the bench.
 SNAPSHOT_FORMAT_SRCS := $(filter-out snapshot/capture.c,$(SNAPSHOT_SRCS))
 
-.PHONY: snapshot-freestanding-check fuzz-snapshot bench-snapshot
+.PHONY: snapshot-freestanding-check fuzz-snapshot
 unit: snapshot-freestanding-check fuzz-snapshot
 
 # Unit tests: one cmocka binary per tests/unit/snap_*.c, ASan+UBSan.
@@ -50,13 +51,3 @@ $(SNAPSHOT_FUZZ): $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c \
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_FLAGS) $< $(SNAPSHOT_FUZZ_SRCS) -o $@ -llz4
 fuzz-snapshot: $(SNAPSHOT_FUZZ)
-
-# Benchmark: our capture path against the lz4 CLI (bench/README.md).
-SNAPSHOT_BENCH_SRCS := $(SNAPSHOT_FORMAT_SRCS) storage/blockfile_posix.c \
-	include/status.c hv/lib/fmt.c
-$(BUILD)/bench/lz4_capture_bench: bench/lz4_capture_bench.c \
-		$(SNAPSHOT_BENCH_SRCS) $(SNAPSHOT_HDRS) | deps
-	@mkdir -p $(dir $@)
-	$(CC) $(HOST_CFLAGS) -O2 $< $(SNAPSHOT_BENCH_SRCS) -o $@ -llz4
-bench-snapshot: $(BUILD)/bench/lz4_capture_bench
-	$(PYTHON) bench/lz4_capture_bench.py

@@ -57,10 +57,17 @@ static status_t px_read(struct blockfile *bf, uint64_t off, void *buf,
 	return ST_OK;
 }
 
+/* A write at least this long starts its way to the medium at once
+ * (sync_file_range, not waiting): a flush that follows a long stream of
+ * writes then waits for the tail only, not for all of it. */
+#define EARLY_WRITEBACK (64u << 10)
+
 static status_t px_write(struct blockfile *bf, uint64_t off, const void *buf,
 			 size_t len)
 {
 	const uint8_t *p = buf;
+	uint64_t start = off;
+	size_t total = len;
 
 	while (len) {
 		ssize_t n = pwrite(fd_of(bf), p, len, (off_t)off);
@@ -72,6 +79,9 @@ static status_t px_write(struct blockfile *bf, uint64_t off, const void *buf,
 		off += (uint64_t)n;
 		len -= (size_t)n;
 	}
+	if (total >= EARLY_WRITEBACK)
+		sync_file_range(fd_of(bf), (off_t)start, (off_t)total,
+				SYNC_FILE_RANGE_WRITE);
 	return ST_OK;
 }
 

@@ -14,6 +14,7 @@ void vhd_fold_free(struct vhd_fold *f)
 	if (!f)
 		return;
 	free(f->journal);
+	free(f->folded);
 	free(f->buf);
 	free(f->cblk);
 	free(f->cbm);
@@ -47,7 +48,7 @@ static status_t fold_alloc(struct vhd_chain *c, unsigned k,
 			   struct vhd_fold **out)
 {
 	struct vhd *child = c->layer[k - 1], *par = c->layer[k];
-	size_t n = strlen(child->path);
+	size_t n = strlen(child->path), span;
 	struct vhd_fold *f = calloc(1, sizeof(*f));
 
 	*out = f;
@@ -56,7 +57,9 @@ static status_t fold_alloc(struct vhd_chain *c, unsigned k,
 	f->c = c;
 	f->k = k;
 	f->journal = malloc(n + 6);
-	f->buf = malloc((size_t)par->bitmap_bytes + par->block_size);
+	span = (size_t)par->bitmap_bytes + par->block_size;
+	f->buf_blocks = span < VHD_FOLD_READ_MAX ? VHD_FOLD_READ_MAX / span : 1;
+	f->buf = malloc(f->buf_blocks * span);
 	if (!f->journal || !f->buf)
 		return ST_ENOMEM;
 	memcpy(f->journal, child->path, n);

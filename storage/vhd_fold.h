@@ -22,11 +22,21 @@ status_t vhd_fold_begin(struct vhd_chain *c, unsigned k,
  * may happen between calls; sectors the child holds are never touched. */
 status_t vhd_fold_step(struct vhd_fold *f, uint64_t max_bytes, bool *done);
 /* Precondition: a step reported done. Switches the child's header to the
- * grandparent (journal first, flushed, then in place, flushed), removes
+ * grandparent (journal first, flushed, then in place, flushed) and removes
  * the layer from the open chain (indices above shift down; the map is
- * rebuilt lazily), closes and deletes its file, deletes the journal. On
- * failure the chain reads the same and finish may be retried. */
+ * rebuilt lazily): from then on the fold is complete and durable. Its
+ * file and the journal stay until vhd_fold_cleanup (recovery deletes them
+ * after a power cut). On failure the chain reads the same and the switch
+ * may be retried. */
+status_t vhd_fold_switch(struct vhd_fold *f);
+/* After a switch: deletes the folded layer's file, then the journal. May
+ * wait (deleting a big file costs), but must come before another fold of
+ * the same child begins: that one writes the same journal. */
+void vhd_fold_cleanup(struct vhd_fold *f);
+/* vhd_fold_switch, then at once vhd_fold_cleanup. */
 status_t vhd_fold_finish(struct vhd_fold *f);
+/* Frees f; a switched fold's pending cleanup is not done (recovery does
+ * it when the chain is next opened). */
 void vhd_fold_free(struct vhd_fold *f);
 /* Bytes of the parent's allocated blocks visited so far, and in all. */
 void vhd_fold_progress(const struct vhd_fold *f, uint64_t *done,
@@ -60,10 +70,12 @@ struct vhd_fold {
 	struct vhd_chain *c;
 	unsigned k;                 /* the layer being folded away */
 	char *journal;              /* "<child path>.fold" */
-	uint8_t *buf;               /* a parent block: bitmap, then data */
+	uint8_t *buf;               /* parent blocks: bitmap, then data */
+	uint32_t buf_blocks;        /* how many buf holds */
 	uint32_t next;              /* next parent block to copy */
 	uint64_t done, total;       /* bytes, for progress */
 	bool copied;
+	char *folded;               /* switched: the file left to delete */
 	/* the current step; arrays kept between steps */
 	struct vhd_fold_cblk *cblk;
 	uint8_t *cbm;               /* child bitmaps, one per cblk[] */
@@ -71,6 +83,9 @@ struct vhd_fold {
 	uint32_t nres, nused;       /* new child blocks reserved, used */
 	uint64_t res_pos;           /* where the first reserved one lies */
 };
+#ifndef VHD_FOLD_READ_MAX
+#define VHD_FOLD_READ_MAX (8u << 20)   /* bytes per read of the parent */
+#endif
 #define VHD_FOLD_COPYING 1u
 #define VHD_FOLD_SWITCH 2u
 /* Writes the journal (state, parent path, for SWITCH the new header and

@@ -1,8 +1,9 @@
-/* vhd_fold_finish.c: the end of a fold (vhd_fold.h). The child's new
- * parent locators go to fresh space at its end (the old ones stay valid
- * until the switch); the new header goes to the journal (flushed,
- * vhd_fold_journal.c), then in place (flushed); only then is the folded
- * parent deleted, then the journal. */
+/* vhd_fold_finish.c: the end of a fold (vhd_fold.h). The switch: the
+ * child's new parent locators go to fresh space at its end (the old ones
+ * stay valid until the switch); the new header goes to the journal
+ * (flushed, vhd_fold_journal.c), then in place (flushed). The cleanup,
+ * which may come later, off the merge's critical path: the folded parent
+ * is deleted, then the journal. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -75,16 +76,15 @@ static status_t drop_layer(struct vhd_chain *c, unsigned k)
 }
 
 
-status_t vhd_fold_finish(struct vhd_fold *f)
+status_t vhd_fold_switch(struct vhd_fold *f)
 {
 	struct vhd_chain *c = f->c;
 	struct vhd *child = c->layer[f->k - 1], *par = c->layer[f->k];
 	uint8_t raw[VHD_HEADER_SIZE];
 	struct vhd_header h;
-	char *ppath;
 	status_t st;
 
-	if (!f->copied)
+	if (!f->copied || f->folded)
 		return ST_EINVAL;
 	if (!c->env->opener->remove)
 		return ST_EUNSUPP;
@@ -97,11 +97,27 @@ status_t vhd_fold_finish(struct vhd_fold *f)
 	    (st = bf_flush(child->bf)))
 		return st;
 	child->header = h;
-	ppath = par->path;
-	par->path = NULL;             /* kept for the removal below */
-	st = drop_layer(c, f->k);
-	vhd_fold_remove(c->env, ppath);
-	free(ppath);
-	vhd_fold_remove(c->env, f->journal);
+	f->folded = par->path;        /* kept for vhd_fold_cleanup */
+	par->path = NULL;
+	return drop_layer(c, f->k);
+}
+
+/* The parent first: while the journal stays, recovery deletes it. */
+void vhd_fold_cleanup(struct vhd_fold *f)
+{
+	if (!f->folded)
+		return;
+	vhd_fold_remove(f->c->env, f->folded);
+	vhd_fold_remove(f->c->env, f->journal);
+	free(f->folded);
+	f->folded = NULL;
+}
+
+status_t vhd_fold_finish(struct vhd_fold *f)
+{
+	status_t st = vhd_fold_switch(f);
+
+	if (f->folded)
+		vhd_fold_cleanup(f);
 	return st;
 }

@@ -136,60 +136,18 @@ static status_t put_run(struct vhd_fold *f, uint64_t s, uint32_t n,
 	return ST_OK;
 }
 
-/* A hole in a parent block shorter than this (sectors) is read through:
- * one read costs less than two there. Longer ones are skipped: on the
- * boot volume a new block's unwritten sectors are zeros on the medium,
- * and reading them would cost as much as data. */
-#define READ_GAP 128u
-
-/* Sectors [lo, hi) of parent block data into the step's buffer. */
-static status_t read_range(struct vhd_fold *f, uint64_t data, uint32_t lo,
-			   uint32_t hi)
-{
-	struct vhd *par = f->c->layer[f->k];
-	return bf_read(par->bf, data + (uint64_t)lo * VHD_SECTOR,
-		       f->buf + par->bitmap_bytes + (size_t)lo * VHD_SECTOR,
-		       (size_t)(hi - lo) * VHD_SECTOR);
-}
-
-/* Reads parent block blk's bitmap, then the runs of sectors it holds
- * (runs closer than READ_GAP in one read). */
-static status_t read_block(struct vhd_fold *f, uint32_t blk)
-{
-	struct vhd *par = f->c->layer[f->k];
-	uint32_t pspb = par->block_size / VHD_SECTOR, lo = 0, hi = 0;
-	uint64_t data = vhd_block_data(par, blk);
-	status_t st;
-
-	if ((st = bf_read(par->bf, data - par->bitmap_bytes, f->buf,
-			  par->bitmap_bytes)))
-		return st;
-	for (uint32_t i = 0; i < pspb; i++) {
-		if (!bm_test(f->buf, i))
-			continue;
-		if (hi && i - hi >= READ_GAP) {
-			if ((st = read_range(f, data, lo, hi)))
-				return st;
-			hi = 0;
-		}
-		if (!hi)
-			lo = i;
-		hi = i + 1;
-	}
-	return hi ? read_range(f, data, lo, hi) : ST_OK;
-}
-
-/* Copies the sectors of parent block blk that the child lacks now. */
-static status_t copy_block(struct vhd_fold *f, uint32_t blk)
+/* Copies the sectors of parent block blk that the child lacks now; pb
+ * holds the block as it lies in the parent's file: bitmap, then data. */
+static status_t copy_block(struct vhd_fold *f, uint32_t blk,
+			   const uint8_t *pb)
 {
 	struct vhd *par = f->c->layer[f->k];
 	uint32_t pspb = par->block_size / VHD_SECTOR, run = 0;
 	uint32_t cspb = fold_child(f)->block_size / VHD_SECTOR;
 	uint64_t base = (uint64_t)blk * pspb, total = par->size / VHD_SECTOR;
-	const uint8_t *data = f->buf + par->bitmap_bytes;
-	status_t st;
+	const uint8_t *data = pb + par->bitmap_bytes;
+	status_t st = ST_OK;
 
-	st = read_block(f, blk);
 	for (uint32_t i = 0; !st && i <= pspb; i++) {
 		uint64_t s = base + i;
 		bool has = true;
@@ -200,7 +158,7 @@ static status_t copy_block(struct vhd_fold *f, uint32_t blk)
 				     data + (size_t)(i - run) * VHD_SECTOR);
 			run = 0;
 		}
-		if (!st && i < pspb && s < total && bm_test(f->buf, i))
+		if (!st && i < pspb && s < total && bm_test(pb, i))
 			st = child_has(f, s, &has);
 		if (st || has) {
 			if (!st && run)
@@ -210,6 +168,114 @@ static status_t copy_block(struct vhd_fold *f, uint32_t blk)
 		} else {
 			run++;
 		}
+	}
+	return st;
+}
+
+/* How many blocks of order[0..n) lie back to back in the parent's file
+ * from order[0] on, at most what the read buffer holds. */
+static uint32_t adjacent_blocks(struct vhd_fold *f, const uint32_t *order,
+				uint32_t n)
+{
+	struct vhd *par = f->c->layer[f->k];
+	uint64_t span = (uint64_t)par->bitmap_bytes + par->block_size;
+	uint32_t g = 1;
+
+	while (g < n && g < f->buf_blocks &&
+	       vhd_block_data(par, order[g]) ==
+	       vhd_block_data(par, order[g - 1]) + span)
+		g++;
+	return g;
+}
+
+/* Gaps between what a step must read of the parent (its blocks' bitmaps
+ * and the sectors they hold) shorter than this are read through: one
+ * read costs less than two there. Longer ones are skipped: on the boot
+ * volume a block's unwritten sectors are zeros on the medium, and reading
+ * them costs as much as data. */
+#ifndef READ_GAP
+#define READ_GAP (256u << 10)
+#endif
+
+/* The reads of a run of back-to-back parent blocks into f->buf, whose
+ * first byte is the file's byte base; [lo, hi) is the read being grown
+ * (hi == 0: none). */
+struct group_read {
+	struct vhd_fold *f;
+	uint64_t base, lo, hi;
+};
+
+static status_t gr_issue(struct group_read *r)
+{
+	struct vhd *par = r->f->c->layer[r->f->k];
+	status_t st = ST_OK;
+
+	if (r->hi)
+		st = bf_read(par->bf, r->lo, r->f->buf + (r->lo - r->base),
+			     (size_t)(r->hi - r->lo));
+	r->hi = 0;
+	return st;
+}
+
+/* Bytes [a, b) of the file are needed (a at or past the last need). */
+static status_t gr_need(struct group_read *r, uint64_t a, uint64_t b)
+{
+	status_t st;
+
+	if (r->hi && a - r->hi >= READ_GAP && (st = gr_issue(r)))
+		return st;
+	if (!r->hi)
+		r->lo = a;
+	r->hi = b;
+	return ST_OK;
+}
+
+/* Reads the bitmaps of blocks order[0..g) (back to back in the file) and
+ * the sectors they hold into f->buf, each block at its place. A bitmap is
+ * read, with what precedes it, before its bits are looked at. */
+static status_t read_group(struct vhd_fold *f, const uint32_t *order,
+			   uint32_t g)
+{
+	struct vhd *par = f->c->layer[f->k];
+	uint32_t pspb = par->block_size / VHD_SECTOR;
+	uint64_t span = (uint64_t)par->bitmap_bytes + par->block_size;
+	struct group_read r = { f, 0, 0, 0 };
+	status_t st = ST_OK;
+
+	r.base = vhd_block_data(par, order[0]) - par->bitmap_bytes;
+	for (uint32_t j = 0; !st && j < g; j++) {
+		uint64_t bm_off = r.base + j * span;
+		uint64_t data = bm_off + par->bitmap_bytes;
+		const uint8_t *bm = f->buf + j * span;
+
+		if ((st = gr_need(&r, bm_off, data)) || (st = gr_issue(&r)))
+			break;
+		for (uint32_t i = 0, e; !st && i < pspb; i = e) {
+			for (e = i + 1; e < pspb && bm_test(bm, e) ==
+			     bm_test(bm, i); e++)
+				;
+			if (bm_test(bm, i))
+				st = gr_need(&r, data + (uint64_t)i * VHD_SECTOR,
+					     data + (uint64_t)e * VHD_SECTOR);
+		}
+	}
+	return st ? st : gr_issue(&r);
+}
+
+/* Phase 2's reads and copies, a run of parent blocks that lie back to
+ * back in the file at a time (their reads stream). */
+static status_t copy_blocks(struct vhd_fold *f, const uint32_t *order,
+			    uint32_t n)
+{
+	struct vhd *par = f->c->layer[f->k];
+	size_t span = (size_t)par->bitmap_bytes + par->block_size;
+	status_t st = ST_OK;
+
+	for (uint32_t i = 0, g; !st && i < n; i += g) {
+		g = adjacent_blocks(f, order + i, n - i);
+		st = read_group(f, order + i, g);
+		for (uint32_t j = 0; !st && j < g; j++)
+			st = copy_block(f, order[i + j], f->buf + j * span);
 	}
 	return st;
 }
@@ -332,8 +398,7 @@ status_t vhd_fold_step(struct vhd_fold *f, uint64_t max_bytes, bool *done)
 		vhd_extend_undo(child, old);
 		return st;
 	}
-	for (uint32_t i = 0; !st && i < n; i++)
-		st = copy_block(f, order[i]);
+	st = copy_blocks(f, order, n);
 	free(order);
 	if (!st)
 		st = close_copy(f);
