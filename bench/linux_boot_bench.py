@@ -21,10 +21,9 @@ import sys
 import tempfile
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from snapshot_pause_bench import emulator_slot  # noqa: E402
-
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+from tests.system.conftest import emulator_slot  # noqa: E402
 LINUX = os.path.join(ROOT, "build", "linux")
 HVRUN = os.path.join(ROOT, "tools", "hvrun")
 RUNS = int(os.environ.get("BENCH_RUNS", "3"))

@@ -28,10 +28,9 @@ import sys
 import tempfile
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from snapshot_pause_bench import emulator_slot, WAITED  # noqa: E402
-
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+from tests.system.conftest import emulator_slot  # noqa: E402
 HVRUN = os.path.join(ROOT, "tools", "hvrun")
 HVDISK = os.path.join(ROOT, "build", "hvdisk")
 GUEST = os.path.join(ROOT, "build", "guests", "merge_io.elf")
@@ -45,6 +44,7 @@ MEM = "64M"
 TIMEOUT = 900
 MODES = ("baseline", "delete")
 GOAL = 0.7
+WAITED = [0.0]      # seconds spent waiting for emulator slots
 RESULT = re.compile(r"^merge_io: result: (\S+) (\d+) (\d+) (\d+) (\S+)")
 # A pending merge's line of `merge status`: LAYER INTO DONE LEFT STATE.
 STATUS = re.compile(r"^merge_io: (before|after): \| \S+ \S+ (\d+) (\d+) \S+$")

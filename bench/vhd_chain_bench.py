@@ -6,7 +6,9 @@ Prints per-read times and the ratios, all from one run:
   depth-N / depth-1 throughput of our chains (goal: >= 0.9 at depth 16)
   ours / qemu throughput at each depth (goal: >= 1).
 qemu-io reads its commands from stdin; its start-up cost is removed by
-timing two command counts and taking the slope."""
+timing two command counts and taking the slope. BENCH_READS (default
+40000), BENCH_DISK_MIB (default 256) and BENCH_WRITES (writes per layer
+group, default 24) shrink it (tests/bench/ smoke-runs it tiny)."""
 import os
 import random
 import subprocess
@@ -17,9 +19,10 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 HVDISK = os.path.join(ROOT, "build", "hvdisk")
 BENCH = os.path.join(ROOT, "build", "bench", "vhd_chain_bench")
-SIZE = 256 << 20
+SIZE = int(os.environ.get("BENCH_DISK_MIB", "256")) << 20
 LAYERS = 16
 READS = int(os.environ.get("BENCH_READS", "40000"))
+WRITES = int(os.environ.get("BENCH_WRITES", "24"))
 
 
 def sh(*args, input=None):
@@ -32,8 +35,8 @@ def plan(rng):
     groups = []
     for _ in range(LAYERS):
         g = []
-        for _ in range(24):
-            length = rng.randrange(1, 64) * 4096
+        for _ in range(WRITES):
+            length = rng.randrange(1, min(64, SIZE >> 14)) * 4096
             off = rng.randrange(0, (SIZE - length) // 512) * 512
             g.append((off, length, rng.randrange(1, 256)))
         groups.append(g)

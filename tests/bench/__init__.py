@@ -1,0 +1,1 @@
+"""Smoke runs of the benchmarks of bench/ (tiny sizes, one run each)."""
